@@ -1,0 +1,1 @@
+"""Training scripts (one per task family) on one shared engine (train/engine.py)."""

@@ -1,0 +1,526 @@
+"""The one training engine every ``train/<task>.py`` script runs on.
+
+A script defines a ``Task`` (networks, optimisers, data, one training step, samples, the final pipeline and its
+evaluation); the engine does the rest: flags and recipes, accelerate (CPU, one GPU, many GPUs, mixed precision),
+the loop, atomic checkpoints and resume, logging (tqdm, TensorBoard, a JSON history), sample grids, and at the end
+``save_pretrained`` + golden output + evaluation + model card + optional publishing.
+
+Checkpoints are written by ``accelerator.save_state`` into ``checkpoint-N.tmp`` and renamed to ``checkpoint-N`` only
+when complete, so a ``kill -9`` at any moment leaves the previous checkpoint intact. Task state that accelerate does
+not hold (an image pool) is saved as safetensors, never as pickles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `python train/x.py` from anywhere
+    sys.path.insert(0, str(REPO_ROOT))
+
+import torch  # noqa: E402
+
+from zoo.errors import ZooError  # noqa: E402
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+STATE_FILE = "trainer_state.json"
+TASK_STATE_FILE = "task_state.safetensors"
+
+
+class TrainingError(ZooError):
+    """A problem with the run's settings or data, reported as one line."""
+
+
+# ------------------------------------------------------------------------------------------------------------ flags
+def base_parser(description: str) -> argparse.ArgumentParser:
+    """The flags every training script shares (the style of the ecosystem's training examples)."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--config", help="named recipe in train/configs/ (reproduces a catalog checkpoint); flags override")
+    p.add_argument("--name", help="catalog name of the checkpoint this run produces (for the card and publishing)")
+    p.add_argument("--dataset", help="dataset folder name under --data-dir, or a synthetic set")
+    p.add_argument("--data-dir", help="data root (default: $ZOO_DATA_DIR or ../shared/data)")
+    p.add_argument("--output-dir", default="outputs/run", help="where checkpoints, logs and the final model go")
+    p.add_argument("--resolution", type=int, default=None, help="training image/patch size")
+    p.add_argument("--train-batch-size", type=int, default=16, help="batch size per process")
+    p.add_argument("--max-train-steps", type=int, default=None, help="total optimisation steps (overrides epochs)")
+    p.add_argument("--num-epochs", type=int, default=1)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--adam-beta1", type=float, default=0.9)
+    p.add_argument("--adam-beta2", type=float, default=0.999)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument(
+        "--lr-scheduler",
+        default="constant",
+        choices=["constant", "linear", "cosine", "constant_then_linear", "step"],
+        help="constant_then_linear: constant for --decay-start of the run, then linear to 0 (pix2pix/CycleGAN)",
+    )
+    p.add_argument("--lr-warmup-steps", type=int, default=0)
+    p.add_argument("--decay-start", type=float, default=0.5, help="fraction of the run before linear decay starts")
+    p.add_argument("--mixed-precision", default="no", choices=["no", "fp16", "bf16"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpointing-steps", type=int, default=500, help="save a resumable state every N steps")
+    p.add_argument("--checkpoints-total-limit", type=int, default=2, help="keep at most this many checkpoints")
+    p.add_argument("--resume-from-checkpoint", help="'latest' or a checkpoint folder")
+    p.add_argument("--logger", default="tensorboard", choices=["tensorboard", "none"])
+    p.add_argument("--logging-steps", type=int, default=10)
+    p.add_argument("--sample-steps", type=int, default=500, help="write a sample grid every N steps")
+    p.add_argument("--num-workers", type=int, default=0, help="DataLoader workers per process")
+    p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N test items (smoke runs)")
+    p.add_argument("--no-eval", action="store_true", help="skip the final evaluation")
+    p.add_argument("--save-dtype", default="fp32", choices=["fp32", "fp16"], help="dtype of the published weights")
+    p.add_argument("--publish", default="none", choices=["none", "mirror", "hub"], help="publish the final model")
+    p.add_argument("--push-to-hub", action="store_true", help="same as --publish hub")
+    p.add_argument("--hub-model-id", help="Hub repo id to push to (default: the catalog's)")
+    p.add_argument("--hardware", default=None, help="what the run ran on, for the card (default: detected)")
+    return p
+
+
+def recipe_names() -> list[str]:
+    return sorted(path.stem for path in CONFIG_DIR.glob("*.json"))
+
+
+def load_recipe(name: str) -> dict[str, Any]:
+    path = CONFIG_DIR / f"{name}.json"
+    if not path.is_file():
+        raise TrainingError(f"unknown --config {name!r}; recipes: {', '.join(recipe_names()) or 'none'}")
+    recipe = json.loads(path.read_text(encoding="utf-8"))
+    recipe.pop("_comment", None)
+    return recipe
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None, script: str = "") -> argparse.Namespace:
+    """Parse flags; a ``--config`` recipe supplies defaults that explicit flags override."""
+    first, _ = parser.parse_known_args(argv)
+    if first.config:
+        recipe = load_recipe(first.config)
+        if recipe.get("script") not in (None, script):
+            raise TrainingError(f"recipe {first.config!r} is for train/{recipe['script']}.py, not train/{script}.py")
+        recipe.pop("script", None)
+        known = {action.dest for action in parser._actions}
+        unknown = sorted(set(recipe) - known)
+        if unknown:
+            raise TrainingError(f"recipe {first.config!r} sets unknown flags: {', '.join(unknown)}")
+        parser.set_defaults(**recipe)
+    args = parser.parse_args(argv)
+    if args.push_to_hub:
+        args.publish = "hub"
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.script = script
+    return args
+
+
+# --------------------------------------------------------------------------------------------------------- the task
+@dataclass
+class Task:
+    """What a training script defines. The engine calls these; see train/vae.py for a short example."""
+
+    args: argparse.Namespace
+    nets: dict[str, torch.nn.Module] = field(default_factory=dict)
+    optimizers: dict[str, torch.optim.Optimizer] = field(default_factory=dict)
+
+    def build(self) -> None:
+        """Create ``self.nets`` and ``self.optimizers`` (use ``self.adam(...)`` for the flags' Adam)."""
+        raise NotImplementedError
+
+    def dataset(self) -> torch.utils.data.Dataset:
+        raise NotImplementedError
+
+    def training_step(self, batch: Any, accelerator: Any, step: int) -> dict[str, float]:
+        """One optimisation step (backward + optimizer steps); returns scalars to log."""
+        raise NotImplementedError
+
+    def samples(self, nets: dict[str, torch.nn.Module]) -> Any:
+        """A PIL image grid showing the current model (saved every --sample-steps and at the end), or None."""
+        return None
+
+    def pipeline(self, nets: dict[str, torch.nn.Module]) -> Any:
+        """The task pipeline (zoo.pipelines) wrapping the trained networks."""
+        raise NotImplementedError
+
+    def evaluate(self, pipe: Any) -> tuple[list[Any], str]:
+        """(EvalRecords, notes) on the task's test split, by zoo.eval's fixed protocol."""
+        return [], ""
+
+    def card_info(self) -> dict[str, Any]:
+        """Overrides for the card: description, datasets, licence, tags."""
+        return {}
+
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        """Extra state to checkpoint (e.g. an image pool); saved as safetensors."""
+        return {}
+
+    def load_state_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        pass
+
+    def adam(self, net: torch.nn.Module, lr: float | None = None) -> torch.optim.Optimizer:
+        a = self.args
+        return torch.optim.Adam(
+            net.parameters(), lr=lr or a.learning_rate, betas=(a.adam_beta1, a.adam_beta2), weight_decay=a.weight_decay
+        )
+
+
+def lr_lambda(args: argparse.Namespace, total: int):
+    """Multiplier of the base learning rate at a step, for every --lr-scheduler."""
+    warmup = max(args.lr_warmup_steps, 0)
+
+    def factor(step: int) -> float:
+        if warmup and step < warmup:
+            return (step + 1) / warmup
+        progress = min(max(step - warmup, 0) / max(total - warmup, 1), 1.0)
+        if args.lr_scheduler == "linear":
+            return 1.0 - progress
+        if args.lr_scheduler == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        if args.lr_scheduler == "constant_then_linear":
+            start = args.decay_start
+            return 1.0 if progress < start else max(0.0, (1.0 - progress) / max(1.0 - start, 1e-8))
+        if args.lr_scheduler == "step":
+            return 0.1 ** int(progress * 3)  # x0.1 at 1/3 and 2/3 of the run
+        return 1.0
+
+    return factor
+
+
+# ------------------------------------------------------------------------------------------------------ checkpoints
+def list_checkpoints(output_dir: Path) -> list[Path]:
+    """Complete checkpoints (``checkpoint-N`` with a state file), oldest first; ``.tmp`` leftovers are ignored."""
+    found = []
+    for path in output_dir.glob("checkpoint-*"):
+        suffix = path.name.split("-", 1)[1]
+        if path.is_dir() and suffix.isdigit() and (path / STATE_FILE).is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: int(p.name.split("-", 1)[1]))
+
+
+def resolve_resume(output_dir: Path, value: str | None) -> Path | None:
+    if not value:
+        return None
+    if value == "latest":
+        checkpoints = list_checkpoints(output_dir)
+        return checkpoints[-1] if checkpoints else None
+    path = Path(value)
+    if not (path.is_dir() and (path / STATE_FILE).is_file()):
+        raise TrainingError(f"--resume-from-checkpoint {value!r} is not a complete checkpoint folder (no {STATE_FILE})")
+    return path
+
+
+def check_output_dir(output_dir: Path, need_bytes: int = 50 * 2**20) -> None:
+    """Fail before training when the output folder cannot be written or the disk is (nearly) full."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / ".write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as error:
+        raise TrainingError(f"cannot write to --output-dir {output_dir}: {error.strerror or error}") from error
+    free = shutil.disk_usage(output_dir).free
+    if free < need_bytes:
+        raise TrainingError(f"only {free / 2**20:.0f} MiB free at {output_dir}; need at least {need_bytes / 2**20:.0f}")
+
+
+# -------------------------------------------------------------------------------------------------------------- run
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return out.stdout.strip()[:12] + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def hardware(accelerator: Any) -> str:
+    import platform
+
+    if torch.cuda.is_available() and accelerator.device.type == "cuda":
+        what = torch.cuda.get_device_name(0)
+    else:
+        cpu = platform.processor() or platform.machine()
+        what = f"CPU {cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    return f"{what} x {accelerator.num_processes} process(es)"
+
+
+def infinite_batches(loader: Any, accelerator: Any, start_step: int) -> Iterator[tuple[int, Any]]:
+    """(epoch, batch) from ``start_step`` on: the epochs' orders are seeded, so a resumed run sees the same batches."""
+    steps_per_epoch = len(loader)
+    if steps_per_epoch == 0:
+        raise TrainingError("the training set is smaller than one batch; lower --train-batch-size")
+    epoch, skip = divmod(start_step, steps_per_epoch)
+    while True:
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(epoch)
+        dataset = getattr(loader, "dataset", None)
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(epoch)
+        batches = accelerator.skip_first_batches(loader, skip) if skip else loader
+        for batch in batches:
+            yield epoch, batch
+        epoch, skip = epoch + 1, 0
+
+
+def run(task: Task) -> Path:
+    """Train, checkpoint, evaluate, write the card; returns the final checkpoint folder."""
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+
+    args = task.args
+    output_dir = Path(args.output_dir)
+    check_output_dir(output_dir)
+    log_with = "tensorboard" if args.logger == "tensorboard" else None
+    if log_with:
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            print("warning: tensorboard is not installed; logging to history.jsonl only", file=sys.stderr)
+            log_with = None
+    accelerator = Accelerator(
+        mixed_precision=args.mixed_precision,
+        log_with=log_with,
+        project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
+    )
+    set_seed(args.seed)
+    task.build()
+    dataset = task.dataset()
+    if len(dataset) == 0:
+        raise TrainingError(f"the training set is empty (--dataset {args.dataset!r})")
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=args.train_batch_size,
+        shuffle=getattr(task, "shuffle", True),
+        drop_last=True,
+        num_workers=args.num_workers,
+    )
+    steps_per_epoch = max(len(loader) // accelerator.num_processes, 1)
+    total = args.max_train_steps or args.num_epochs * steps_per_epoch
+    args.max_train_steps = total
+    names = list(task.nets)
+    schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, lr_lambda(args, total)) for k, o in task.optimizers.items()}
+    prepared = accelerator.prepare(*task.nets.values(), *task.optimizers.values(), *schedulers.values(), loader)
+    n_nets, n_opts = len(task.nets), len(task.optimizers)
+    task.nets = dict(zip(names, prepared[:n_nets], strict=True))
+    task.optimizers = dict(zip(task.optimizers, prepared[n_nets : n_nets + n_opts], strict=True))
+    schedulers = dict(zip(schedulers, prepared[n_nets + n_opts : -1], strict=True))
+    loader = prepared[-1]
+    task.schedulers = schedulers
+
+    start_step, history, elapsed = 0, [], 0.0
+    resume = resolve_resume(output_dir, args.resume_from_checkpoint)
+    if args.resume_from_checkpoint and resume is None:
+        accelerator.print(f"no checkpoint in {output_dir} to resume from; starting from step 0")
+    if resume is not None:
+        start_step, history, elapsed = load_checkpoint(accelerator, task, resume)
+        accelerator.print(f"resumed from {resume} at step {start_step}")
+    if accelerator.is_main_process and log_with:
+        accelerator.init_trackers("train", config={k: v for k, v in vars(args).items() if _scalar(v)})
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=total, initial=start_step, disable=not accelerator.is_local_main_process, desc=args.name or "train"
+    )
+    step, started = start_step, time.time()
+    running: dict[str, list[float]] = {}
+    for module in task.nets.values():
+        module.train()
+    batches = infinite_batches(loader, accelerator, start_step)
+    while step < total:
+        epoch, batch = next(batches)
+        logs = task.training_step(batch, accelerator, step)
+        for scheduler in schedulers.values():
+            scheduler.step()
+        step += 1
+        bar.update(1)
+        for key, value in logs.items():
+            running.setdefault(key, []).append(float(value))
+        if step % args.logging_steps == 0 or step == total:
+            means = {k: sum(v) / len(v) for k, v in running.items()}
+            means["lr"] = next(iter(schedulers.values())).get_last_lr()[0] if schedulers else 0.0
+            running = {}
+            history.append({"step": step, "epoch": epoch, **means})
+            bar.set_postfix({k: f"{v:.3g}" for k, v in means.items() if k != "lr"})
+            if log_with:
+                accelerator.log(means, step=step)
+        if step % args.sample_steps == 0 and accelerator.is_main_process:
+            save_samples(task, output_dir / "samples" / f"step-{step:07d}.png")
+        if step % args.checkpointing_steps == 0 or step == total:
+            save_checkpoint(accelerator, task, output_dir, step, history, elapsed + time.time() - started)
+    bar.close()
+    train_time = elapsed + time.time() - started
+    accelerator.wait_for_everyone()
+    final = output_dir / "final"
+    if accelerator.is_main_process:
+        finish(task, accelerator, final, history, train_time, total)
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    return final
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float | str | bool)
+
+
+def save_samples(task: Task, path: Path) -> None:
+    nets = {k: unwrap(v) for k, v in task.nets.items()}
+    modes = {k: v.training for k, v in nets.items()}
+    for net in nets.values():
+        net.eval()
+    try:
+        grid = task.samples(nets)
+    finally:
+        for k, net in nets.items():
+            net.train(modes[k])
+    if grid is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        grid.save(path)
+
+
+def unwrap(module: torch.nn.Module) -> torch.nn.Module:
+    return getattr(module, "module", module)
+
+
+def save_checkpoint(accelerator: Any, task: Task, output_dir: Path, step: int, history: list, seconds: float) -> None:
+    """accelerate state into ``checkpoint-N.tmp``, then an atomic rename; old checkpoints beyond the limit go."""
+    from safetensors.torch import save_file
+
+    final = output_dir / f"checkpoint-{step}"
+    tmp = output_dir / f"checkpoint-{step}.tmp"
+    if accelerator.is_main_process and tmp.exists():
+        shutil.rmtree(tmp)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp), safe_serialization=True)
+    if accelerator.is_main_process:
+        tensors = {k: v.detach().cpu().contiguous() for k, v in task.state_tensors().items()}
+        if tensors:
+            save_file(tensors, str(tmp / TASK_STATE_FILE))
+        state = {"step": step, "history": history, "train_time": seconds}
+        (tmp / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+        _fsync_tree(tmp)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        for old in list_checkpoints(output_dir)[: -max(task.args.checkpoints_total_limit, 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def load_checkpoint(accelerator: Any, task: Task, path: Path) -> tuple[int, list, float]:
+    from safetensors.torch import load_file
+
+    try:
+        state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
+        accelerator.load_state(str(path))
+    except (OSError, ValueError, RuntimeError, KeyError) as error:
+        raise TrainingError(f"cannot resume from {path}: {error}") from error
+    if (path / TASK_STATE_FILE).is_file():
+        task.load_state_tensors(load_file(str(path / TASK_STATE_FILE)))
+    return int(state["step"]), list(state.get("history", [])), float(state.get("train_time", 0.0))
+
+
+def finish(task: Task, accelerator: Any, final: Path, history: list, train_time: float, steps: int) -> None:
+    """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing)."""
+    from zoo.cards import records_to_json, render_card, write_json
+    from zoo.plots import loss_plot
+    from zoo.registry import get_entry
+
+    args = task.args
+    nets = {k: unwrap(v).eval() for k, v in task.nets.items()}
+    pipe = task.pipeline(nets)
+    if final.exists():
+        shutil.rmtree(final)
+    dtype = torch.float16 if args.save_dtype == "fp16" else None
+    pipe.save_pretrained(final, dtype=dtype)
+    # Evaluate and write the golden output with the weights exactly as published (reloaded, fp16 included).
+    from zoo.pipelines import load_pipeline
+
+    pipe = load_pipeline(final, name=args.name)
+    pipe.write_golden(final)
+    images = []
+    (final / "images").mkdir(exist_ok=True)
+    grid = task.samples(nets)
+    if grid is not None:
+        grid.save(final / "images" / "samples.png")
+        images.append({"alt": "samples", "path": "images/samples.png"})
+    if history:
+        loss_plot(history).save(final / "images" / "losses.png")
+        images.append({"alt": "training curves", "path": "images/losses.png"})
+    records, notes = ([], "Evaluation skipped (--no-eval).") if args.no_eval else task.evaluate(pipe)
+    for extra in getattr(task, "extra_images", []):
+        images.append(extra)
+    write_json(final.parent / "eval_results.json", records_to_json(records))
+    write_json(final.parent / "history.json", history)
+    entry = get_entry(args.name) if args.name else None
+    info = {
+        "description": entry.description if entry else "",
+        "license": entry.license if entry else "apache-2.0",
+        "datasets": list(entry.datasets) if entry else [str(args.dataset)],
+        "tags": [],
+    }
+    info.update(task.card_info())
+    command = "python train/" + args.script + ".py " + " ".join(args.argv)
+    training = {
+        "command": command.strip(),
+        "recipe": f"train/configs/{args.config}.json" if args.config else "none (flags only)",
+        "seed": args.seed,
+        "steps": steps,
+        "train_time": f"{train_time / 60:.1f} min",
+        "hardware": args.hardware or hardware(accelerator),
+        "git_commit": git_commit(),
+        "data": info.pop("data", None) or ", ".join(info["datasets"]),
+    }
+    card = render_card(
+        name=args.name or final.parent.name,
+        task=pipe.task,
+        records=records,
+        training=training,
+        images=images,
+        notes=notes,
+        **info,
+    )
+    card.save(str(final / "README.md"))
+    accelerator.print(f"final model: {final}")
+    if args.publish != "none":
+        from zoo.publish import publish
+
+        where = publish(final, args.name, to=(args.publish,), repo_id=args.hub_model_id)
+        accelerator.print(f"published: {where}")
+
+
+def main(task_class: type[Task], script: str, description: str, add_flags=None, argv: list[str] | None = None) -> int:
+    """Entry point of a training script: parse flags, run, turn user mistakes into one-line errors."""
+    parser = base_parser(description)
+    if add_flags is not None:
+        add_flags(parser)
+    try:
+        args = parse_args(parser, argv, script)
+        run(task_class(args))
+    except ZooError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; resume with --resume-from-checkpoint latest", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,278 @@
+"""Where checkpoints come from and where they go: the only module that talks to ``huggingface_hub``.
+
+Resolution order for ``resolve(x)``:
+
+1. ``x`` is an existing local folder -> that folder.
+2. ``x`` is a catalog name or a Hub repo id (``org/name``):
+   a. the local mirror ``<repo>/hub/<org>/<name>/`` (or ``$ZOO_MIRROR``) when the requested revision is the pinned one;
+   b. the huggingface_hub cache (no network);
+   c. a download of the requested (default: pinned) revision, unless ``HF_HUB_OFFLINE=1``; the endpoint is probed first
+      so that a machine without network fails in about a second instead of huggingface_hub's retry loop.
+
+Files of catalog checkpoints are checked against the sha256 values recorded in the catalog at publish time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from zoo import registry
+from zoo.errors import CheckpointError, ModelNotFoundError, PublishError
+from zoo.registry import ModelEntry
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# What a published repo may contain. Anything else in an output folder (accelerate states, optimizer files, logs,
+# pickles) is never uploaded or mirrored.
+PUBLISH_PATTERNS = [
+    "README.md",
+    "pipeline.json",
+    "golden.safetensors",
+    "*/config.json",
+    "*/*.safetensors",
+    "images/*.png",
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A checkpoint folder on disk and how it was found."""
+
+    path: Path
+    source: str  # "folder" | "mirror" | "cache" | "hub"
+    entry: ModelEntry | None = None
+    repo_id: str | None = None
+    revision: str | None = None
+
+
+def mirror_root() -> Path:
+    """The local mirror of Hub repos: ``$ZOO_MIRROR`` or ``<repo>/hub``."""
+    return Path(os.environ.get("ZOO_MIRROR") or REPO_ROOT / "hub")
+
+
+def is_offline() -> bool:
+    """True when ``HF_HUB_OFFLINE`` is set (read at call time, not at import time as huggingface_hub does)."""
+    from huggingface_hub import constants
+
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE or bool(constants.HF_HUB_OFFLINE)
+
+
+def hub_endpoint() -> str:
+    """The Hub endpoint: ``$HF_ENDPOINT`` (read at call time) or huggingface_hub's default."""
+    from huggingface_hub import constants
+
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+def endpoint_reachable(endpoint: str, timeout: float = 1.5) -> bool:
+    """A TCP connect to the endpoint's host, bounded in time (DNS included)."""
+    parts = urllib.parse.urlsplit(endpoint)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(result and result[0])
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def repo_files(folder: Path) -> list[str]:
+    """Relative paths (posix) of the publishable files in ``folder``, sorted."""
+    import fnmatch
+
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(folder).as_posix()
+            if any(fnmatch.fnmatchcase(rel, pattern) for pattern in PUBLISH_PATTERNS):
+                found.append(rel)
+    return found
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {rel: sha256_file(folder / rel) for rel in repo_files(folder)}
+
+
+def verify_files(folder: Path, expected: dict[str, str], what: str) -> None:
+    """Refuse a checkpoint whose files differ from the sha256 list recorded when it was published."""
+    problems = []
+    for rel, digest in expected.items():
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel} is missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"{rel} has sha256 {sha256_file(path)[:12]}..., expected {digest[:12]}...")
+    if problems:
+        raise CheckpointError(
+            f"{what}: files differ from the published checkpoint ({'; '.join(problems)}). "
+            "Delete the folder (or the Hub cache entry) and load again, or republish it."
+        )
+
+
+def _split_name(name_or_repo: str, revision: str | None) -> tuple[ModelEntry | None, str, str | None]:
+    entry = registry.get_entry(name_or_repo)
+    if entry is not None:
+        return entry, entry.repo_id, revision or entry.revision
+    if name_or_repo.count("/") == 1 and all(name_or_repo.split("/")):
+        return None, name_or_repo, revision
+    hint = registry.close_names(name_or_repo)
+    suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
+    raise ModelNotFoundError(
+        f"unknown model {name_or_repo!r}: not a catalog name, a Hub repo id (org/name) or an existing folder."
+        f"{suggestion} See zoo.list_models() for the catalog."
+    )
+
+
+def resolve(
+    name_or_path: str | os.PathLike,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    endpoint: str | None = None,
+    token: str | bool | None = None,
+) -> Resolved:
+    """Find (and if needed download) a checkpoint folder. See the module docstring for the order."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return Resolved(path=path, source="folder")
+    name = str(name_or_path)
+    entry, repo_id, revision = _split_name(name, revision)
+    pinned = entry is not None and revision == entry.revision
+    label = entry.name if entry else repo_id
+
+    if entry is not None and not entry.published and not (mirror_root() / repo_id).is_dir():
+        raise ModelNotFoundError(
+            f"{entry.name!r} is in the catalog but has no published weights yet; "
+            f"published {entry.task} models: {[m.name for m in registry.list_models(entry.task)] or 'none'}."
+        )
+
+    mirrored = mirror_root() / repo_id
+    if mirrored.is_dir() and (entry is None or pinned or revision in (None, "main")):
+        if pinned and entry.files:
+            verify_files(mirrored, entry.files, f"{label} (local mirror {mirrored})")
+        return Resolved(path=mirrored, source="mirror", entry=entry, repo_id=repo_id, revision=revision)
+
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    endpoint = (endpoint or hub_endpoint()).rstrip("/")
+    common = {"repo_id": repo_id, "revision": revision, "cache_dir": cache_dir, "allow_patterns": PUBLISH_PATTERNS}
+    try:
+        folder = Path(snapshot_download(**common, local_files_only=True))
+        source = "cache"
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
+        folder = None
+    if folder is None:
+        how = (
+            f"run once with network (python -c \"import zoo; zoo.load('{label}')\"), "
+            f"copy the repo into {mirrored}, or pass a local folder to zoo.load()"
+        )
+        if is_offline():
+            raise ModelNotFoundError(
+                f"{label}: not in the local mirror or the Hub cache, and HF_HUB_OFFLINE is set; {how}."
+            )
+        if not endpoint_reachable(endpoint):
+            raise ModelNotFoundError(
+                f"{label}: not in the local mirror or the Hub cache, and {endpoint} is unreachable; {how}."
+            )
+        folder = Path(_download(common, endpoint, token, label))
+        source = "hub"
+    if pinned and entry.files:
+        verify_files(folder, entry.files, f"{label} (Hub cache {folder})")
+    return Resolved(path=folder, source=source, entry=entry, repo_id=repo_id, revision=revision)
+
+
+def _download(common: dict, endpoint: str, token: str | bool | None, label: str) -> str:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        return snapshot_download(**common, endpoint=endpoint, token=token, etag_timeout=5)
+    except RevisionNotFoundError as error:
+        raise ModelNotFoundError(f"{label}: revision {common['revision']!r} does not exist on {endpoint}.") from error
+    except RepositoryNotFoundError as error:
+        raise ModelNotFoundError(f"{label}: no repo {common['repo_id']!r} on {endpoint} (or it is private).") from error
+    except HfHubHTTPError as error:
+        raise ModelNotFoundError(f"{label}: download from {endpoint} failed: {error}") from error
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Publishing (the maintainer path). Validation lives in zoo.publish; these move validated folders.
+
+
+def publish_to_mirror(folder: Path, repo_id: str) -> Path:
+    """Replace ``<mirror>/<repo_id>`` by the publishable files of ``folder`` (atomically, via a temp folder)."""
+    target = mirror_root() / repo_id
+    staging = target.with_name(target.name + ".staging")
+    if staging.exists():
+        shutil.rmtree(staging)
+    for rel in repo_files(folder):
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / rel, staging / rel)
+    if target.exists():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(target)
+    return target
+
+
+def publish_to_hub(
+    folder: Path,
+    repo_id: str,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    create_pr: bool = False,
+    private: bool = False,
+    commit_message: str | None = None,
+) -> tuple[str, str | None]:
+    """Upload the publishable files of ``folder``; returns (commit sha, pull-request url or None).
+
+    The token comes from the argument or huggingface_hub's standard places (``HF_TOKEN``, ``hf auth login``); it is
+    never printed or written anywhere by the zoo.
+    """
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api = HfApi(endpoint=(endpoint or hub_endpoint()), token=token)
+    try:
+        api.create_repo(repo_id, exist_ok=True, private=private)
+        info = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=str(folder),
+            allow_patterns=PUBLISH_PATTERNS,
+            create_pr=create_pr,
+            commit_message=commit_message or f"Publish {repo_id}",
+        )
+    except HfHubHTTPError as error:
+        raise PublishError(f"upload of {folder} to {repo_id} failed: {error}") from error
+    return info.oid, getattr(info, "pr_url", None)

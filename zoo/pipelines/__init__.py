@@ -1,0 +1,20 @@
+"""Task pipelines: what ``zoo.load()`` returns. One class per task contract (see CATALOG.md)."""
+
+from zoo.pipelines.base import Pipeline, load_pipeline, pipeline_classes
+from zoo.pipelines.generative import GANPipeline, ToyGANPipeline, VAEPipeline
+from zoo.pipelines.restoration import DenoisePipeline, SuperResolutionPipeline
+from zoo.pipelines.translation import ColorizePipeline, CycleGANPipeline, Pix2PixPipeline
+
+__all__ = [
+    "ColorizePipeline",
+    "CycleGANPipeline",
+    "DenoisePipeline",
+    "GANPipeline",
+    "Pipeline",
+    "Pix2PixPipeline",
+    "SuperResolutionPipeline",
+    "ToyGANPipeline",
+    "VAEPipeline",
+    "load_pipeline",
+    "pipeline_classes",
+]

@@ -1,0 +1,191 @@
+"""The task pipeline base class and the checkpoint folder format.
+
+A checkpoint folder (= one Hub repo) holds::
+
+    pipeline.json            {"pipeline": "DenoisePipeline", "task": "denoise", "components": {"model": "model"},
+                              "options": {...}}
+    model/config.json        one subfolder per network, written by diffusers' save_pretrained
+    model/diffusion_pytorch_model.safetensors
+    golden.safetensors       a fixed probe input and the output it must give (checked before publishing)
+    README.md                the model card
+
+Loading reads JSON as data and resolves class names only against the zoo's own allowlists (``PIPELINES`` here,
+``zoo.nets.NET_CLASSES``); weights are read from safetensors only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from zoo.errors import CheckpointError
+
+PIPELINE_FILE = "pipeline.json"
+WEIGHTS_FILE = "diffusion_pytorch_model.safetensors"
+GOLDEN_FILE = "golden.safetensors"
+
+_PIPELINES: dict[str, type[Pipeline]] = {}
+
+
+class Pipeline:
+    """Base of every task pipeline: networks in eval mode plus pre/post-processing, PIL in, PIL out.
+
+    Subclasses set ``task`` and implement ``__call__`` (or the task's methods) and ``golden_probe``.
+    """
+
+    task: ClassVar[str] = ""
+
+    def __init__(
+        self, models: dict[str, torch.nn.Module], options: dict[str, Any] | None = None, name: str | None = None
+    ):
+        self.models = dict(models)
+        self.options = dict(options or {})
+        self.name = name
+        self.device = torch.device("cpu")
+        self.source = "memory"  # set by zoo.load: "folder", "mirror", "cache" or "hub"
+        for net in self.models.values():
+            net.eval()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _PIPELINES[cls.__name__] = cls
+
+    def __repr__(self) -> str:
+        nets = ", ".join(f"{key}={type(net).__name__}" for key, net in self.models.items())
+        return f"{type(self).__name__}(name={self.name!r}, {nets}, device={self.device})"
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The network; a ``ModuleDict`` when the checkpoint holds several (e.g. CycleGAN's two generators)."""
+        if len(self.models) == 1:
+            return next(iter(self.models.values()))
+        return torch.nn.ModuleDict(self.models)
+
+    def to(self, device: str | torch.device) -> Pipeline:
+        self.device = torch.device(device)
+        for net in self.models.values():
+            net.to(self.device)
+        return self
+
+    # ---------------------------------------------------------------------------------------------------- format
+    def save_pretrained(self, folder: str | os.PathLike, dtype: torch.dtype | None = None) -> Path:
+        """Write ``pipeline.json`` and one subfolder per network (safetensors), optionally cast (e.g. fp16)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, net in self.models.items():
+            if dtype is not None and dtype != torch.float32:
+                import copy
+
+                net = copy.deepcopy(net).to(dtype)
+            net.save_pretrained(folder / key, safe_serialization=True)
+        meta = {"pipeline": type(self).__name__, "task": self.task, "components": {k: k for k in self.models}}
+        meta["options"] = self.options
+        (folder / PIPELINE_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        return folder
+
+    @classmethod
+    def from_pretrained(
+        cls, folder: str | os.PathLike, device: str | torch.device = "cpu", name: str | None = None
+    ) -> Pipeline:
+        pipe = load_pipeline(folder, device=device, name=name)
+        if not isinstance(pipe, cls):
+            raise CheckpointError(f"{folder} holds a {type(pipe).__name__}, not a {cls.__name__}")
+        return pipe
+
+    # ---------------------------------------------------------------------------------------------------- golden
+    def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """A fixed, seeded input and the raw network output for it (no quantisation), used to check a publish."""
+        raise NotImplementedError
+
+    def write_golden(self, folder: str | os.PathLike) -> Path:
+        from safetensors.torch import save_file
+
+        inputs, output = self.golden_probe()
+        tensors = {f"input.{k}": v.detach().float().cpu().contiguous() for k, v in inputs.items()}
+        tensors["output"] = output.detach().float().cpu().contiguous()
+        path = Path(folder) / GOLDEN_FILE
+        save_file(tensors, str(path))
+        return path
+
+    def check_golden(self, folder: str | os.PathLike, atol: float = 1e-3) -> float:
+        """Max abs difference between the stored golden output and this pipeline's; raises when above ``atol``."""
+        from safetensors.torch import load_file
+
+        path = Path(folder) / GOLDEN_FILE
+        if not path.is_file():
+            raise CheckpointError(f"{folder}: no {GOLDEN_FILE}; write it with pipe.write_golden(folder)")
+        stored = load_file(str(path))
+        _, output = self.golden_probe()
+        diff = float((output.detach().float().cpu() - stored["output"]).abs().max())
+        if not np.isfinite(diff) or diff > atol:
+            raise CheckpointError(f"{folder}: output differs from the stored golden output by {diff:.3g} (> {atol})")
+        return diff
+
+
+def pipeline_classes() -> dict[str, type[Pipeline]]:
+    """The allowlist of pipeline classes (every subclass of Pipeline defined in the zoo)."""
+    import zoo.pipelines  # noqa: F401  (defines the task pipelines)
+
+    return dict(_PIPELINES)
+
+
+def _load_net(folder: Path, key: str, device: torch.device) -> torch.nn.Module:
+    from zoo.nets import NET_CLASSES
+
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise CheckpointError(f"{folder}: component {key!r} has no config.json")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        class_name = config["_class_name"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{config_path}: not a valid network config ({error})") from error
+    net_class = NET_CLASSES.get(class_name)
+    if net_class is None:
+        raise CheckpointError(f"{config_path}: unknown network class {class_name!r}; known: {sorted(NET_CLASSES)}")
+    if not (folder / WEIGHTS_FILE).is_file():
+        raise CheckpointError(f"{folder}: no {WEIGHTS_FILE} (only safetensors weights are loaded)")
+    # Strict loading: a missing key, an unexpected key or a shape mismatch is an error, never a silent re-init.
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        net = net_class.from_config(config)
+        state = load_file(str(folder / WEIGHTS_FILE))
+        net.load_state_dict(state, strict=True)
+    except (SafetensorError, RuntimeError, TypeError, ValueError, OSError) as error:
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise CheckpointError(f"{folder}: cannot load {class_name} weights: {detail[:400]}") from error
+    return net.float().to(device).eval()
+
+
+def load_pipeline(folder: str | os.PathLike, device: str | torch.device = "cpu", name: str | None = None) -> Pipeline:
+    """Build the pipeline stored in a checkpoint folder (nothing half-loaded: errors are raised before returning)."""
+    folder = Path(folder)
+    meta_path = folder / PIPELINE_FILE
+    if not meta_path.is_file():
+        raise CheckpointError(f"{folder} is not a zoo checkpoint: {PIPELINE_FILE} is missing")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        class_name, components = meta["pipeline"], dict(meta["components"])
+        options = dict(meta.get("options") or {})
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{meta_path}: not a valid pipeline description ({error})") from error
+    pipeline_class = pipeline_classes().get(class_name)
+    if pipeline_class is None:
+        raise CheckpointError(f"{meta_path}: unknown pipeline {class_name!r}; known: {sorted(pipeline_classes())}")
+    device = torch.device(device)
+    models = {}
+    for key, sub in components.items():
+        sub_path = (folder / str(sub)).resolve()
+        if folder.resolve() not in sub_path.parents:
+            raise CheckpointError(f"{meta_path}: component {key!r} points outside the checkpoint ({sub!r})")
+        models[key] = _load_net(sub_path, key, device)
+    pipe = pipeline_class(models, options=options, name=name or folder.name)
+    pipe.device = device
+    return pipe
