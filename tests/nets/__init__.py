@@ -1,0 +1,1 @@
+"""Tests of zoo.nets (mirrors the package layout)."""

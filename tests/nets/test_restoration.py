@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+import torch
+
+from zoo.errors import InputError
+from zoo.nets import ColorizationUNet, DnCNN, FFDNet, SuperResNet
+
+from .common import NetTesterMixin, uniform
+
+SIGMAS = torch.tensor([15.0, 50.0]) / 255
+
+
+class TestFFDNet(NetTesterMixin):
+    net_class = FFDNet
+    init_kwargs: ClassVar[dict[str, Any]] = {"features": 8, "num_layers": 3}
+    output_shape = (2, 1, 8, 6)
+
+    def make_inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return uniform(2, 1, 8, 6), SIGMAS
+
+    @pytest.mark.parametrize("size", [(2, 2), (10, 4), (6, 12)])
+    def test_keeps_even_sizes(self, size: tuple[int, int]) -> None:
+        net = FFDNet(in_channels=3, features=8, num_layers=3).eval()
+        assert net(uniform(2, 3, *size), SIGMAS).shape == (2, 3, *size)
+
+    def test_odd_size_is_refused(self) -> None:
+        with pytest.raises(InputError, match="multiples of 2"):
+            self.make_net()(uniform(1, 1, 7, 6), SIGMAS[:1])
+
+    def test_sigma_forms_and_effect(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(2, 1, 8, 6)
+        as_float = net(x, 25 / 255)
+        torch.testing.assert_close(as_float, net(x, torch.full((2,), 25 / 255)))
+        torch.testing.assert_close(as_float, net(x, torch.tensor(25 / 255)))
+        assert not torch.allclose(as_float, net(x, 50 / 255))  # the noise-level map is used
+        with pytest.raises(InputError, match="3 values for a batch of 2"):
+            net(x, torch.ones(3))
+
+    def test_direct_prediction_variant(self) -> None:
+        net = FFDNet(features=8, num_layers=3, residual=False).eval()
+        assert net(uniform(1, 1, 4, 4), 0.1).shape == (1, 1, 4, 4)
+
+
+class TestDnCNN(NetTesterMixin):
+    net_class = DnCNN
+    init_kwargs: ClassVar[dict[str, Any]] = {"features": 8, "num_layers": 3}
+    output_shape = (2, 1, 7, 5)
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 1, 7, 5),)
+
+    def test_sigma_is_ignored(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(1, 1, 6, 6)
+        assert torch.equal(net(x), net(x, torch.tensor([0.3])))
+
+
+class TestSuperResNet(NetTesterMixin):
+    net_class = SuperResNet
+    init_kwargs: ClassVar[dict[str, Any]] = {"scale": 2, "features": 8, "num_blocks": 2}
+    output_shape = (2, 3, 10, 14)
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 3, 5, 7),)
+
+    @pytest.mark.parametrize("scale", [2, 3, 4])
+    @pytest.mark.parametrize("global_skip", ["bicubic", "none"])
+    def test_output_is_exactly_scale_times_input(self, scale: int, global_skip: str) -> None:
+        net = SuperResNet(scale=scale, in_channels=1, features=4, num_blocks=1, global_skip=global_skip).eval()
+        assert net(uniform(1, 1, 5, 7)).shape == (1, 1, 5 * scale, 7 * scale)
+
+    def test_x4_is_two_x2_steps(self) -> None:
+        pixel_shuffles = [
+            m.upscale_factor for m in SuperResNet(scale=4, features=4).modules() if hasattr(m, "upscale_factor")
+        ]
+        assert pixel_shuffles == [2, 2]
+
+    def test_unsupported_scale_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="scale=5"):
+            SuperResNet(scale=5)
+
+    @pytest.mark.parametrize(("scale", "parameters"), [(2, 1_369_859), (4, 1_517_571)])
+    def test_matches_edsr_baseline_parameter_count(self, scale: int, parameters: int) -> None:
+        with torch.device("meta"):
+            net = SuperResNet(scale=scale)
+        assert sum(p.numel() for p in net.parameters()) == parameters  # EDSR-baseline without its MeanShift
+
+
+class TestColorizationUNet(NetTesterMixin):
+    net_class = ColorizationUNet
+    init_kwargs: ClassVar[dict[str, Any]] = {"num_downs": 3, "ngf": 4}
+    output_shape = (2, 2, 16, 16)
+    output_range = (-1.0, 1.0)
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 1, 16, 16, low=-1.0),)
+
+    def test_required_multiple(self) -> None:
+        net = ColorizationUNet(ngf=2)
+        assert net.required_multiple == 32
+        with pytest.raises(InputError, match="ColorizationUNet needs H and W to be multiples of 32"):
+            net(uniform(1, 1, 48, 32))

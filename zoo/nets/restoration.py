@@ -1,0 +1,186 @@
+"""Image restoration networks: denoising (FFDNet, DnCNN), super-resolution (EDSR-baseline family), colorization.
+
+All take and return ``[N, C, H, W]`` float tensors; value conventions are in each class's docstring.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zoo.errors import InputError
+from zoo.nets.base import ZooNet, register_to_config
+from zoo.nets.blocks import ConvNormAct, ResidualBlock, check_choice, check_spatial_multiple
+from zoo.nets.unet import UNetGenerator
+
+__all__ = ["ColorizationUNet", "DnCNN", "FFDNet", "SuperResNet"]
+
+
+def plain_denoiser_stack(in_channels: int, out_channels: int, features: int, num_layers: int) -> nn.Sequential:
+    """The DnCNN/FFDNet body: Conv3 -> ReLU, ``num_layers - 2`` x (Conv3 -> BatchNorm -> ReLU), Conv3."""
+    if num_layers < 2:
+        raise ValueError(f"num_layers={num_layers} must be at least 2 (a first and a last convolution).")
+    return nn.Sequential(
+        ConvNormAct(in_channels, features, 3, act="relu"),
+        *(ConvNormAct(features, features, 3, norm="batch", act="relu") for _ in range(num_layers - 2)),
+        nn.Conv2d(features, out_channels, 3, padding=1),
+    )
+
+
+def noise_level_map(sigma: torch.Tensor | float, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Broadcast ``sigma`` (a float, or a tensor with 1 or N values) to a ``[N, 1, height, width]`` map like ``x``."""
+    batch = x.shape[0]
+    sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).reshape(-1)
+    if sigma.numel() not in (1, batch):
+        raise InputError(f"sigma has {sigma.numel()} values for a batch of {batch}: give one value or one per image.")
+    return sigma.reshape(-1, 1, 1, 1).expand(batch, 1, height, width)
+
+
+class FFDNet(ZooNet):
+    """Noise-level-aware denoiser (Zhang et al. 2018): ``forward(x, sigma)`` -> denoised ``[N, C, H, W]``.
+
+    ``x``: noisy images in [0, 1] (values outside are fine), H and W even (``required_multiple = 2``; otherwise
+    ``InputError``: callers pad by one row/column and crop back). ``sigma``: noise standard deviation on the 0-1 scale
+    (``sigma255 / 255``) as a tensor ``[N]``, a single value, or a float. Output: approximately [0, 1], not clamped.
+
+    The noisy image is pixel-unshuffled (x2) into ``4 C`` channels, a constant noise-level map is appended, the plain
+    conv stack (Conv-ReLU, ``num_layers - 2`` x Conv-BN-ReLU, Conv) runs at half resolution and a pixel shuffle
+    restores full resolution. Unlike the paper (which predicts the clean image), the stack predicts the noise and the
+    output is ``x - noise`` (``residual=True``, DnCNN's residual learning, faster to train); ``residual=False`` gives
+    the paper's direct prediction. ``max_sigma`` (0-255 scale) records the largest noise level seen in training for
+    pipelines and training scripts; the net itself accepts any sigma. Paper settings: grey ``features=64,
+    num_layers=15``; colour ``in_channels=3, features=96, num_layers=12``.
+    """
+
+    required_multiple = 2
+
+    @register_to_config
+    def __init__(
+        self,
+        in_channels: int = 1,
+        features: int = 64,
+        num_layers: int = 15,
+        max_sigma: float = 75.0,
+        residual: bool = True,
+    ) -> None:
+        super().__init__()
+        self.body = plain_denoiser_stack(4 * in_channels + 1, 4 * in_channels, features, num_layers)
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor | float) -> torch.Tensor:
+        """``x [N, C, H, W]`` (H, W even) in [0, 1], ``sigma [N]`` on the 0-1 scale -> ``[N, C, H, W]``."""
+        check_spatial_multiple(x, self.required_multiple, type(self).__name__)
+        h = F.pixel_unshuffle(x, 2)
+        h = torch.cat([h, noise_level_map(sigma, x, h.shape[-2], h.shape[-1])], dim=1)
+        out = F.pixel_shuffle(self.body(h), 2)
+        return x - out if self.config.residual else out
+
+
+class DnCNN(ZooNet):
+    """Blind residual denoiser (Zhang et al. 2017): ``[N, C, H, W]`` noisy in [0, 1] -> ``x - noise`` ``[N, C, H, W]``.
+
+    Body: Conv-ReLU, ``num_layers - 2`` x Conv-BN-ReLU, Conv, predicting the noise at full resolution. Any H, W.
+    ``forward(x, sigma=None)`` ignores ``sigma`` so it can stand in for ``FFDNet``. Output approximately [0, 1],
+    not clamped.
+    """
+
+    required_multiple = 1
+
+    @register_to_config
+    def __init__(self, in_channels: int = 1, features: int = 64, num_layers: int = 17) -> None:
+        super().__init__()
+        self.body = plain_denoiser_stack(in_channels, in_channels, features, num_layers)
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
+        """``[N, C, H, W]`` noisy -> ``[N, C, H, W]`` denoised; ``sigma`` is accepted and ignored (blind)."""
+        return x - self.body(x)
+
+
+def upsampling_factors(scale: int) -> list[int]:
+    """The sub-pixel steps for ``scale``: ``[2] * log2(scale)`` for powers of two, ``[3]`` for 3."""
+    if scale == 3:
+        return [3]
+    if scale >= 2 and scale & (scale - 1) == 0:
+        return [2] * int(math.log2(scale))
+    raise ValueError(f"scale={scale} is not supported: use 3 or a power of two (2, 4, 8).")
+
+
+class SuperResNet(ZooNet):
+    """EDSR-baseline super-resolution: ``[N, C, h, w]`` in [0, 1] -> ``[N, C, scale*h, scale*w]`` (about [0, 1]).
+
+    Head Conv3, ``num_blocks`` residual blocks (Conv-ReLU-Conv, no BN, scaled by ``res_scale``) + Conv3 with a long
+    skip, sub-pixel upsampler (Conv3 -> PixelShuffle: one x2 step per factor of two, one x3 step for scale 3), tail
+    Conv3. With ``global_skip="bicubic"`` the net learns the residual over bicubic interpolation of the input. Any
+    input size; the output is exactly ``scale`` times it and not clamped (callers clamp to [0, 1]). EDSR-baseline:
+    ``features=64, num_blocks=16, res_scale=1``; EDSR: ``features=256, num_blocks=32, res_scale=0.1``.
+    """
+
+    required_multiple = 1
+
+    @register_to_config
+    def __init__(
+        self,
+        scale: int = 2,
+        in_channels: int = 3,
+        features: int = 64,
+        num_blocks: int = 16,
+        res_scale: float = 1.0,
+        global_skip: str = "bicubic",
+    ) -> None:
+        super().__init__()
+        check_choice("global_skip", global_skip, ("bicubic", "none"))
+        self.head = nn.Conv2d(in_channels, features, 3, padding=1)
+        self.body = nn.Sequential(
+            *(ResidualBlock(features, norm="none", res_scale=res_scale) for _ in range(num_blocks)),
+            nn.Conv2d(features, features, 3, padding=1),
+        )
+        upsampler: list[nn.Module] = []
+        for factor in upsampling_factors(scale):
+            upsampler += [nn.Conv2d(features, features * factor**2, 3, padding=1), nn.PixelShuffle(factor)]
+        self.upsampler = nn.Sequential(*upsampler)
+        self.tail = nn.Conv2d(features, in_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[N, C, h, w]`` low-resolution in [0, 1] -> ``[N, C, scale*h, scale*w]``."""
+        h = self.head(x)
+        h = h + self.body(h)
+        out = self.tail(self.upsampler(h))
+        if self.config.global_skip == "bicubic":
+            out = out + F.interpolate(x, scale_factor=self.config.scale, mode="bicubic", align_corners=False)
+        return out
+
+
+class ColorizationUNet(ZooNet):
+    """Colorization U-Net: lightness ``[N, 1, H, W]`` -> chroma ``[N, 2, H, W]`` (Lab).
+
+    Input: ``L / 50 - 1`` (L in [0, 100] mapped to [-1, 1]). Output: tanh in [-1, 1] meaning ``ab / 110``.
+    A ``UNetGenerator`` (transposed-conv decoder, skips, no dropout: colour is regressed, not sampled) built from
+    this config; H and W must be multiples of ``required_multiple = 2 ** num_downs`` (callers pad and crop back).
+    """
+
+    @register_to_config
+    def __init__(
+        self, in_channels: int = 1, out_channels: int = 2, num_downs: int = 5, ngf: int = 32, norm: str = "batch"
+    ) -> None:
+        super().__init__()
+        self.unet = UNetGenerator(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            num_downs=num_downs,
+            ngf=ngf,
+            norm=norm,
+            use_dropout=False,
+            final_activation="tanh",
+        )
+
+    @property
+    def required_multiple(self) -> int:
+        """H and W of the input must be multiples of this (``2 ** num_downs``)."""
+        return self.unet.required_multiple
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[N, 1, H, W]`` L in [-1, 1] -> ``[N, 2, H, W]`` ab / 110 in [-1, 1]."""
+        check_spatial_multiple(x, self.required_multiple, type(self).__name__)
+        return self.unet(x)
