@@ -1,0 +1,76 @@
+"""Where the datasets live: ``--data-dir``, else ``$ZOO_DATA_DIR``, else ``<repo>/../shared/data``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zoo.data.errors import DatasetError
+
+__all__ = ["DEFAULT_DATA_ROOT", "ENV_VAR", "data_root", "dataset_dir", "resolve_dataset"]
+
+ENV_VAR = "ZOO_DATA_DIR"
+# zoo/data/paths.py -> parents[2] is the repository root (the parent of the ``zoo`` package).
+DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def data_root(data_dir: str | Path | None = None) -> Path:
+    """The folder that holds the datasets (``mnist/``, ``facades/``, ...).
+
+    Precedence: the explicit ``data_dir`` argument, then the ``ZOO_DATA_DIR`` environment variable, then
+    ``<repo root>/../shared/data`` when that folder exists.
+
+    >>> data_root("/work/shared/data")  # doctest: +SKIP
+    PosixPath('/work/shared/data')
+    """
+    if data_dir is not None and str(data_dir) != "":
+        return _existing_root(Path(data_dir).expanduser(), "the data_dir argument (--data-dir)")
+    env = os.environ.get(ENV_VAR, "")
+    if env:
+        return _existing_root(Path(env).expanduser(), f"${ENV_VAR}")
+    if DEFAULT_DATA_ROOT.is_dir():
+        return DEFAULT_DATA_ROOT
+    raise DatasetError(
+        f"no data folder found (the default {DEFAULT_DATA_ROOT} does not exist); "
+        f"set --data-dir or {ENV_VAR} to the folder that holds the datasets"
+    )
+
+
+def _existing_root(path: Path, origin: str) -> Path:
+    if not path.is_dir():
+        raise DatasetError(
+            f"data folder {path} (from {origin}) does not exist; set --data-dir or {ENV_VAR} to the folder that "
+            "holds the datasets"
+        )
+    return path
+
+
+def dataset_dir(name: str | Path, data_dir: str | Path | None = None) -> Path:
+    """The folder of one dataset under the data root, e.g. ``dataset_dir("facades/train")``.
+
+    Raises ``DatasetError`` naming the path when it is missing or holds no (non-hidden) entry. An absolute ``name``
+    is used as it is.
+    """
+    path = data_root(data_dir) / name
+    if not path.is_dir():
+        raise DatasetError(
+            f"dataset {str(name)!r} not found: {path} does not exist; set --data-dir or {ENV_VAR} to the folder "
+            f"that holds {str(name)!r}"
+        )
+    if not any(not entry.name.startswith(".") for entry in path.iterdir()):
+        raise DatasetError(f"dataset folder {path} is empty; copy the dataset there or point --data-dir elsewhere")
+    return path
+
+
+def resolve_dataset(name_or_path: str | Path, data_dir: str | Path | None = None) -> Path:
+    """A dataset folder from a ``Path``/existing folder, or else from a dataset name under the data root.
+
+    ``Path`` objects and strings naming an existing folder are taken as they are (and must exist); any other string
+    is a name under the data root (``"mnist"``, ``"facades/train"``), see ``dataset_dir``.
+    """
+    if isinstance(name_or_path, Path) or Path(name_or_path).expanduser().is_dir():
+        path = Path(name_or_path).expanduser()
+        if not path.is_dir():
+            raise DatasetError(f"dataset folder {path} does not exist; check the path")
+        return path
+    return dataset_dir(name_or_path, data_dir)
