@@ -332,6 +332,11 @@ def run(task: Task) -> Path:
 
     from tqdm.auto import tqdm
 
+    crash_at = int(os.environ.get("ZOO_TRAIN_EXIT_AFTER_STEP", "0") or 0)
+    accelerator.print(
+        f"training {args.name or args.script}: {total} steps, {accelerator.num_processes} process(es) on "
+        f"{accelerator.device}, batch {args.train_batch_size} per process, {len(dataset)} training items"
+    )
     bar = tqdm(
         total=total, initial=start_step, disable=not accelerator.is_local_main_process, desc=args.name or "train"
     )
@@ -361,6 +366,8 @@ def run(task: Task) -> Path:
             save_samples(task, output_dir / "samples" / f"step-{step:07d}.png")
         if step % args.checkpointing_steps == 0 or step == total:
             save_checkpoint(accelerator, task, output_dir, step, history, elapsed + time.time() - started)
+        if step == crash_at:  # fault injection for tests: die like kill -9 (no cleanup, no flush)
+            os._exit(137)
     bar.close()
     train_time = elapsed + time.time() - started
     accelerator.wait_for_everyone()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,8 +60,14 @@ def _load_catalog(path: str, mtime: int) -> dict[str, ModelEntry]:
     return entries
 
 
-def catalog(path: Path = CATALOG_PATH) -> dict[str, ModelEntry]:
+def catalog_path() -> Path:
+    """``$ZOO_CATALOG`` (tests, forks) or the catalog.json shipped with the package."""
+    return Path(os.environ.get("ZOO_CATALOG") or CATALOG_PATH)
+
+
+def catalog(path: Path | None = None) -> dict[str, ModelEntry]:
     """All catalog entries by name (re-read when the file changes)."""
+    path = path or catalog_path()
     return _load_catalog(str(path), path.stat().st_mtime_ns)
 
 
@@ -95,8 +102,9 @@ def list_models(task: str | None = None, include_unpublished: bool = False) -> l
     ]
 
 
-def update_entry(name: str, path: Path = CATALOG_PATH, **fields: Any) -> ModelEntry:
+def update_entry(name: str, path: Path | None = None, **fields: Any) -> ModelEntry:
     """Rewrite fields of one entry in catalog.json (used by publishing; keeps the file's order and layout)."""
+    path = path or catalog_path()
     data = _read(path)
     for row in data["models"]:
         if row["name"] == name:

@@ -133,8 +133,12 @@ class VAEPipeline(Pipeline):
         return image_grid(self.decode(z), columns=n, padding=0)
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Covers both halves: decoded images of fixed latents, and the posterior means of those images."""
         z = torch.randn(4, self.latent_dim, generator=torch.Generator().manual_seed(0))
-        return {"z": z}, self.decode_tensor(z.numpy())
+        decoded = self.decode_tensor(z.numpy())
+        with torch.no_grad():
+            mu, _ = self.models["model"].encode(decoded)
+        return {"z": z}, torch.cat([decoded.flatten(), mu.flatten().cpu()])
 
 
 class GANPipeline(Pipeline):

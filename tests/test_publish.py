@@ -1,0 +1,79 @@
+"""The maintainer path: validate, publish to the mirror and to a Hub (local endpoint), load back."""
+
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import registry
+from zoo.errors import PublishError
+from zoo.publish import main, publish, validate
+
+
+def test_validate_accepts_a_complete_folder(tiny_checkpoint):
+    checked = validate(tiny_checkpoint)
+    assert checked.task == "vae" and checked.golden_diff < 1e-5
+    assert checked.metrics == {"mnist test ELBO": -500.0}
+
+
+def test_validate_refuses_incomplete_card_and_wrong_task(tiny_checkpoint):
+    with pytest.raises(PublishError, match="holds a 'vae' checkpoint"):
+        validate(tiny_checkpoint, task="denoise")
+    card = tiny_checkpoint / "README.md"
+    card.write_text(card.read_text().replace("license: mit\n", ""))
+    with pytest.raises(PublishError, match="license"):
+        validate(tiny_checkpoint)
+    card.unlink()
+    with pytest.raises(PublishError, match="no model card"):
+        validate(tiny_checkpoint)
+
+
+def test_publish_to_mirror_records_hashes_and_metrics(isolated_zoo, tiny_checkpoint, monkeypatch):
+    (tiny_checkpoint / "checkpoint-10").mkdir()
+    (tiny_checkpoint / "checkpoint-10" / "optimizer.bin").write_bytes(b"x")
+    (tiny_checkpoint / "model" / "extra.pt").write_bytes(b"x")
+    assert main([str(tiny_checkpoint), "--name", "vae-mnist", "--to", "mirror"]) == 0
+    target = isolated_zoo.mirror / "imagezoo" / "vae-mnist"
+    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert files == ["README.md", "golden.safetensors", "model/config.json",
+                     "model/diffusion_pytorch_model.safetensors", "pipeline.json"]
+    entry = registry.get_entry("vae-mnist")
+    assert entry.published and set(entry.files) == set(files)
+    assert entry.metrics == {"mnist test ELBO": -500.0}
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert zoo.load("vae-mnist").source == "mirror"
+
+
+def test_publish_to_hub_then_load_back(isolated_zoo, tiny_checkpoint, local_hub, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", local_hub.endpoint)
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_test_token")
+    (tiny_checkpoint / "checkpoint-10").mkdir()
+    (tiny_checkpoint / "checkpoint-10" / "optimizer.bin").write_bytes(b"x")
+    done = publish(tiny_checkpoint, "vae-mnist", to=("hub",))
+    uploaded = set(local_hub.uploaded_paths("imagezoo/vae-mnist"))
+    assert "pipeline.json" in uploaded and not any("checkpoint" in p or p.endswith(".bin") for p in uploaded)
+    assert all(r.authorized for r in local_hub.requests if r.method == "POST")
+    entry = registry.get_entry("vae-mnist")
+    assert entry.revision == done["hub"] == local_hub.refs("imagezoo/vae-mnist")["main"]
+    pipe = zoo.load("vae-mnist")  # not in the mirror: downloads the pinned revision, checks hashes
+    assert pipe.source == "hub"
+    reference = zoo.load(tiny_checkpoint)
+    assert all(np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(pipe.sample(2), reference.sample(2), strict=True))
+    assert "hf_secret_test_token" not in json.dumps(entry.to_dict())
+
+
+def test_publish_as_pull_request_leaves_catalog_revision(isolated_zoo, tiny_checkpoint, local_hub, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", local_hub.endpoint)
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    done = publish(tiny_checkpoint, "vae-mnist", to=("hub",), create_pr=True)
+    assert "discussions" in done["hub"] or "pr" in done["hub"].lower()
+    assert registry.get_entry("vae-mnist").revision == "main"
+    assert any(ref.startswith("refs/pr/") for ref in local_hub.refs("imagezoo/vae-mnist"))
+
+
+def test_cli_reports_a_bad_folder_in_one_line(tmp_path, capsys):
+    assert main([str(tmp_path / "absent"), "--name", "vae-mnist"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err
