@@ -149,8 +149,13 @@ class Task:
         raise NotImplementedError
 
     def evaluate(self, pipe: Any) -> tuple[list[Any], str]:
-        """(EvalRecords, notes) on the task's test split, by zoo.eval's fixed protocol."""
-        return [], ""
+        """(EvalRecords, notes) on the task's test split, by the pipeline's fixed protocol (zoo.evaluation)."""
+        from zoo.evaluation import evaluate
+
+        final = Path(self.args.output_dir) / "final"
+        records, notes, images = evaluate(pipe, self.args.data_dir, self.args.eval_limit, folder=final)
+        self.extra_images = images
+        return records, notes
 
     def card_info(self) -> dict[str, Any]:
         """Overrides for the card: description, datasets, licence, tags."""

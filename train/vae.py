@@ -67,19 +67,6 @@ class VAETask(engine.Task):
 
         return VAEPipeline({"model": nets["vae"]}, options={"dataset": self.args.dataset})
 
-    def evaluate(self, pipe):
-        from zoo.eval import evaluate_vae
-
-        records, notes, images = evaluate_vae(
-            pipe,
-            self.args.dataset,
-            self.args.data_dir,
-            self.args.eval_limit,
-            folder=Path(self.args.output_dir) / "final",
-        )
-        self.extra_images = images
-        return records, notes
-
 
 if __name__ == "__main__":
     sys.exit(engine.main(VAETask, "vae", __doc__.splitlines()[0], add_flags))

@@ -1,11 +1,15 @@
 """Task pipelines: what ``zoo.load()`` returns. One class per task contract (see CATALOG.md)."""
 
 from zoo.pipelines.base import Pipeline, load_pipeline, pipeline_classes
+from zoo.pipelines.coding import AutoencoderPipeline, ClassifierPipeline
+from zoo.pipelines.colorize import ColorizePipeline
 from zoo.pipelines.generative import GANPipeline, ToyGANPipeline, VAEPipeline
 from zoo.pipelines.restoration import DenoisePipeline, SuperResolutionPipeline
-from zoo.pipelines.translation import ColorizePipeline, CycleGANPipeline, Pix2PixPipeline
+from zoo.pipelines.translation import CycleGANPipeline, Pix2PixPipeline
 
 __all__ = [
+    "AutoencoderPipeline",
+    "ClassifierPipeline",
     "ColorizePipeline",
     "CycleGANPipeline",
     "DenoisePipeline",

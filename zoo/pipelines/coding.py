@@ -1,0 +1,87 @@
+"""Autoencoder and classifier pipelines for 28x28 images (white on black, like MNIST)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from zoo.errors import InputError
+from zoo.pipelines.base import Pipeline
+from zoo.pipelines.generative import MAX_SAMPLES, digit_tensor, to_images
+
+
+class AutoencoderPipeline(Pipeline):
+    """The course's autoencoders: ``encode(images) -> np.ndarray [n, ...]``, ``decode(codes) -> list[Image]``,
+    ``reconstruct(images) -> list[Image]``, ``pipe(image) -> Image`` (the reconstruction)."""
+
+    task = "autoencoder"
+
+    @property
+    def image_size(self) -> int:
+        return int(self.models["model"].config.image_size)
+
+    @torch.no_grad()
+    def encode(self, images: Any) -> np.ndarray:
+        x = digit_tensor(images, self.image_size, self.device)
+        if x.shape[0] > MAX_SAMPLES:
+            raise InputError(f"encode takes at most {MAX_SAMPLES} images per call, got {x.shape[0]}")
+        return self.models["model"].encode(x).cpu().numpy()
+
+    @torch.no_grad()
+    def decode(self, codes: Any) -> list:
+        z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
+        if not torch.isfinite(z).all():
+            raise InputError("codes must be finite (no NaN or inf values)")
+        if z.shape[0] > MAX_SAMPLES:
+            raise InputError(f"decode takes at most {MAX_SAMPLES} codes per call, got {z.shape[0]}")
+        return to_images(self.models["model"].decode(z.to(self.device)))
+
+    @torch.no_grad()
+    def reconstruct(self, images: Any) -> list:
+        return to_images(self.models["model"](digit_tensor(images, self.image_size, self.device)))
+
+    def __call__(self, image: Any):
+        return self.reconstruct([image])[0]
+
+    def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        x = torch.rand(4, 1, self.image_size, self.image_size, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            return {"images": x}, self.models["model"](x.to(self.device))
+
+
+class ClassifierPipeline(Pipeline):
+    """Image classifier used by evaluations: ``predict(images) -> np.ndarray [n]``, ``probabilities(images)``,
+    ``features(images) -> np.ndarray [n, F]`` (penultimate layer, for classifier-FID), ``labels``."""
+
+    task = "classify"
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.options.get("labels", []))
+
+    @property
+    def image_size(self) -> int:
+        return int(self.models["model"].config.image_size)
+
+    def _batch(self, images: Any) -> torch.Tensor:
+        if isinstance(images, torch.Tensor):  # already [N,C,H,W] in [0,1]
+            return images.to(self.device).float()
+        return digit_tensor(images, self.image_size, self.device)
+
+    @torch.no_grad()
+    def probabilities(self, images: Any) -> np.ndarray:
+        return torch.softmax(self.models["model"](self._batch(images)), dim=1).cpu().numpy()
+
+    def predict(self, images: Any) -> np.ndarray:
+        return self.probabilities(images).argmax(axis=1)
+
+    @torch.no_grad()
+    def features(self, images: Any) -> np.ndarray:
+        return self.models["model"].features(self._batch(images)).cpu().numpy()
+
+    def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        x = torch.rand(4, 1, self.image_size, self.image_size, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            return {"images": x}, self.models["model"](x.to(self.device))
