@@ -311,6 +311,9 @@ def run(task: Task) -> Path:
         shuffle=getattr(task, "shuffle", True),
         drop_last=True,
         num_workers=args.num_workers,
+        # Its own generator: creating an epoch's iterator must not draw from the global RNG, or a resumed run
+        # (whose global RNG state is restored from the checkpoint) would diverge from an uninterrupted one.
+        generator=torch.Generator().manual_seed(args.seed),
     )
     steps_per_epoch = max(len(loader) // accelerator.num_processes, 1)
     total = args.max_train_steps or args.num_epochs * steps_per_epoch
@@ -452,6 +455,22 @@ def load_checkpoint(accelerator: Any, task: Task, path: Path) -> tuple[int, list
     return int(state["step"]), list(state.get("history", [])), float(state.get("train_time", 0.0))
 
 
+def reproducible_argv(argv: list[str]) -> list[str]:
+    """The command line minus flags that only say how this run was driven (resuming), for the card."""
+    kept, skip = [], False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token == "--resume-from-checkpoint":
+            skip = True
+            continue
+        if token.startswith("--resume-from-checkpoint="):
+            continue
+        kept.append(token)
+    return kept
+
+
 def finish(task: Task, accelerator: Any, final: Path, history: list, train_time: float, steps: int) -> None:
     """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing)."""
     from zoo.cards import records_to_json, render_card, write_json
@@ -492,7 +511,7 @@ def finish(task: Task, accelerator: Any, final: Path, history: list, train_time:
         "tags": [],
     }
     info.update(task.card_info())
-    command = "python train/" + args.script + ".py " + " ".join(args.argv)
+    command = "python train/" + args.script + ".py " + " ".join(reproducible_argv(args.argv))
     training = {
         "command": command.strip(),
         "recipe": f"train/configs/{args.config}.json" if args.config else "none (flags only)",

@@ -67,7 +67,7 @@ def scatter_plot(points, labels, names: list[str] | None = None, size: int = 420
     pixels = (points - low) / span * (size - 20) + 10
     for (x, y), label in zip(pixels, labels, strict=True):
         colour = palette[int(label) % len(palette)]
-        draw.point((float(x), float(size - y)), fill=colour)
+        draw.ellipse([float(x) - 1.2, float(size - y) - 1.2, float(x) + 1.2, float(size - y) + 1.2], fill=colour)
     for index in range(int(labels.max(initial=-1)) + 1):
         name = names[index] if names and index < len(names) else str(index)
         draw.rectangle([size + 8, 10 + 16 * index, size + 18, 20 + 16 * index], fill=palette[index % len(palette)])
