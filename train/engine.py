@@ -294,6 +294,9 @@ def run(task: Task) -> Path:
         except ImportError:
             print("warning: tensorboard is not installed; logging to history.jsonl only", file=sys.stderr)
             log_with = None
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state()  # several runs in one Python process (tests, notebooks); keeps the process group
     accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
         log_with=log_with,

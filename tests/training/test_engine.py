@@ -149,3 +149,24 @@ def test_card_command_omits_resume_flags():
     argv = ["--config", "vae-mnist", "--resume-from-checkpoint", "latest", "--seed", "1"]
     assert engine.reproducible_argv(argv) == ["--config", "vae-mnist", "--seed", "1"]
     assert engine.reproducible_argv(["--resume-from-checkpoint=latest"]) == []
+
+
+def test_tensorboard_logging_and_publish_from_a_run(tiny_mnist, tmp_path, isolated_zoo, monkeypatch):
+    import zoo
+
+    out = tmp_path / "run"
+    args = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "4",
+            "--logging-steps", "2", "--logger", "tensorboard", "--publish", "mirror"]  # fmt: skip
+    assert engine.main(VAETask, "vae", "test", add_flags, args) == 0
+    assert list((out / "logs").rglob("events.out.tfevents.*"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pipe = zoo.load("vae-mnist")
+    assert pipe.source == "mirror" and zoo.list_models("vae")[0].metrics["mnist test ELBO"] < 0
+
+
+def test_bf16_mixed_precision_runs_on_cpu(tiny_mnist, tmp_path):
+    out = tmp_path / "bf16"
+    args = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "2",
+            "--mixed-precision", "bf16", "--no-eval"]  # fmt: skip
+    assert engine.main(VAETask, "vae", "test", add_flags, args) == 0
+    assert all(torch.isfinite(t).all() for t in final_weights(out).values())
