@@ -1,0 +1,31 @@
+"""The benchmark command itself works (quick mode on a tiny published checkpoint); no timing is asserted."""
+
+import json
+
+from tests.conftest import build_tiny_checkpoint
+from zoo import bench, registry
+from zoo.hub import file_hashes, publish_to_mirror
+
+
+def test_quick_benchmark_writes_report_and_json(isolated_zoo, tmp_path, monkeypatch):
+    folder = build_tiny_checkpoint(tmp_path / "tiny")
+    publish_to_mirror(folder, "imagezoo/vae-mnist")
+    registry.update_entry("vae-mnist", files=file_hashes(folder))
+    monkeypatch.setattr(bench, "app_cold_start", lambda: {"error": "skipped in this test"})
+    monkeypatch.setattr(bench, "peer_speed", lambda sizes, repeats: {"bicubic x2": {"256": {"median_s": 0.01}}})
+    out = tmp_path / "bench"
+    assert bench.main(["--quick", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    row = results["models"]["vae-mnist"]
+    assert row["speed"]["latency"]["1 sample"]["calls"] == 3 and row["speed"]["peak_rss_mb"] > 0
+    assert "throughput_samples_per_s" in row["speed"]
+    report = (out / "BENCHMARKS.md").read_text()
+    assert "vae-mnist" in report and "python -m zoo.bench --quick" in report and "| **this model** |" in report
+
+
+def test_markdown_reports_failures_instead_of_numbers():
+    results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
+               "models": {"m": {"task": "gan", "quality_error": "no protocol", "speed": {"error": "boom"}}},
+               "peers": {"BM3D": {"error": "not installed"}}, "app_cold_start": {"error": "no app"}}  # fmt: skip
+    text = bench.markdown(results, "python -m zoo.bench")
+    assert "_Not measured: no protocol_" in text and "error: boom" in text and "not installed" in text

@@ -1,0 +1,314 @@
+"""Benchmarks: every published checkpoint's quality beside its peer, and its speed, in one run on this machine.
+
+    python -m zoo.bench                 # full run: writes BENCHMARKS.md and benchmarks/results.json
+    python -m zoo.bench --quick         # small subsets (1-2 minutes), used by the tests
+    python -m zoo.bench --models vae-mnist,denoise-gray --out /tmp/bench
+
+Quality comes from the same protocols as the model cards (zoo.evaluation). Speed is measured in a fresh child
+process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
+256x256 and 512x512 (median and p95 of >= 10 calls after a warm-up, torch threads = cores), batch throughput for the
+samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side.
+Ratios against the peer measured in the same run are the headline; absolute times hold for the machine printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+IMAGE_TASKS = {"denoise", "super-resolution", "colorize", "pix2pix", "cyclegan", "autoencoder"}
+PHOTO_TASKS = {"denoise", "super-resolution", "colorize"}
+
+
+def machine_info() -> dict[str, Any]:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": os.cpu_count(),  # speed children run with torch threads = cores
+        "python": platform.python_version(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
+def probe_input(task: str, size: int, gray: bool) -> Any:
+    """A seeded natural-ish test image (gradients, edges, noise) of the given side."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(size)
+    yy, xx = np.mgrid[:size, :size] / size
+    base = 0.5 + 0.3 * np.sin(6 * xx) * np.cos(4 * yy) + 0.2 * ((xx > 0.5) ^ (yy > 0.3))
+    channels = [np.clip(base + rng.normal(0, 0.1, base.shape) + shift, 0, 1) for shift in (0.0, -0.1, 0.1)]
+    array = (np.stack(channels, axis=2) * 255).astype(np.uint8)
+    return Image.fromarray(array[..., 0]) if gray else Image.fromarray(array)
+
+
+def _timed(fn, repeats: int, warmup: int = 1) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"median_s": statistics.median(times), "p95_s": p95, "calls": repeats}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> dict[str, Any]:
+    """Runs inside a child process: load time, latency per size, peak memory (and growth for photo tasks)."""
+    import torch
+
+    import zoo
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    rss_before = _peak_rss_mb()
+    started = time.perf_counter()
+    pipe = zoo.load(name)
+    result: dict[str, Any] = {"name": name, "task": pipe.task, "load_s": time.perf_counter() - started}
+    gray = int(pipe.options.get("channels", 3)) == 1 and pipe.task in {"denoise", "super-resolution"}
+    if pipe.task in IMAGE_TASKS:
+        call = _image_call(pipe)
+        result["latency"] = {}
+        for size in sizes:
+            image = probe_input(pipe.task, size, gray)
+            result["latency"][str(size)] = _timed(lambda image=image: call(image), repeats)
+        if pipe.task in PHOTO_TASKS and growth:
+            result["growth"] = {}
+            for size in growth:
+                image = probe_input(pipe.task, size, gray)
+                before = _peak_rss_mb()
+                timing = _timed(lambda image=image: call(image), 1 if size >= 1024 else 3, warmup=0)
+                result["growth"][str(size)] = {
+                    **timing,
+                    "peak_rss_mb": _peak_rss_mb(),
+                    "rss_growth_mb": _peak_rss_mb() - before,
+                }
+    elif pipe.task in {"vae", "gan"}:
+        sample = pipe.sample
+        result["latency"] = {"1 sample": _timed(lambda: sample(1, seed=0), repeats)}
+        batch = _timed(lambda: sample(64, seed=0), max(3, repeats // 3))
+        result["throughput_samples_per_s"] = 64 / batch["median_s"]
+    result["peak_rss_mb"] = _peak_rss_mb()
+    result["rss_before_load_mb"] = rss_before
+    return result
+
+
+def _image_call(pipe: Any):
+    if pipe.task == "denoise":
+        return lambda image: pipe(image, sigma=25)
+    if pipe.task == "cyclegan":
+        return lambda image: pipe(image, direction="AtoB")
+    return pipe
+
+
+def measure_speed(name: str, sizes: list[int], repeats: int, growth: list[int]) -> dict[str, Any]:
+    """``speed_of`` in a fresh child process (clean peak memory, no cross-model caching)."""
+    command = [sys.executable, "-m", "zoo.bench", "--speed-child", name, "--sizes", ",".join(map(str, sizes)),
+               "--repeats", str(repeats), "--growth", ",".join(map(str, growth))]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=3600)
+    if done.returncode != 0:
+        return {"name": name, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
+    """The peers' speed in this run: PIL bicubic x2 upscale, and BM3D (PyPI bm3d) when installed."""
+    from PIL import Image
+
+    peers: dict[str, Any] = {"bicubic x2": {}}
+    for size in sizes:
+        image = probe_input("super-resolution", size, gray=False)
+        peers["bicubic x2"][str(size)] = _timed(
+            lambda image=image, side=size * 2: image.resize((side, side), Image.BICUBIC), repeats
+        )
+    try:
+        import bm3d
+    except ImportError:
+        peers["BM3D"] = {"error": "bm3d is not installed (pip install -r requirements-dev.txt)"}
+        return peers
+    import numpy as np
+
+    peers["BM3D"] = {}
+    for size in sizes:
+        gray = np.asarray(probe_input("denoise", size, gray=True), dtype=np.float64) / 255.0
+        peers["BM3D"][str(size)] = _timed(
+            lambda gray=gray: bm3d.bm3d(gray, 25 / 255.0), 1 if size > 256 else 2, warmup=0
+        )
+    return peers
+
+
+def app_cold_start(timeout: float = 60.0) -> dict[str, Any]:
+    """Seconds from starting ``python app.py`` to the first served page."""
+    import socket
+    import urllib.request
+
+    if not (REPO_ROOT / "app.py").is_file():
+        return {"error": "app.py not found"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.perf_counter()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, "app.py", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        while time.perf_counter() - started < timeout:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    if response.status == 200:
+                        return {"seconds": time.perf_counter() - started}
+            except OSError:
+                time.sleep(0.1)
+            if process.poll() is not None:
+                return {"error": f"app exited with {process.returncode}"}
+        return {"error": f"no page within {timeout:.0f} s"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
+    import zoo
+    from zoo.cards import records_to_json
+    from zoo.evaluation import evaluate
+
+    entries = [m for m in zoo.list_models() if models is None or m.name in models]
+    sizes, repeats = ([256], 3) if quick else ([256, 512], 10)
+    growth = [] if quick else [256, 512, 1024, 2048]
+    limit = 8 if quick else None
+    results: dict[str, Any] = {"machine": machine_info(), "quick": quick, "models": {}}
+    for entry in entries:
+        row: dict[str, Any] = {"task": entry.task}
+        started = time.perf_counter()
+        try:
+            pipe = zoo.load(entry.name)
+            records, notes, _ = evaluate(pipe, limit=limit)
+            row["quality"] = records_to_json(records)
+            row["quality_notes"] = notes
+        except (NotImplementedError, zoo.ZooError) as error:
+            row["quality_error"] = str(error)
+        row["quality_seconds"] = time.perf_counter() - started
+        row["speed"] = measure_speed(entry.name, sizes, repeats, growth)
+        results["models"][entry.name] = row
+        print(f"{entry.name}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    results["peers"] = peer_speed(sizes, repeats)
+    results["app_cold_start"] = app_cold_start()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
+
+
+def markdown(results: dict[str, Any], command: str) -> str:
+    """BENCHMARKS.md from a results dict: nothing in it is typed by hand."""
+    from zoo.cards import eval_table, records_from_json
+
+    m = results["machine"]
+    lines = ["# Benchmarks", "", f"Produced by `{command}` (every number below comes from that run).", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['threads']} threads), "
+             f"Python {m['python']}{', GPU ' + m['gpu'] if m.get('gpu') else ''}."
+             + (" **Quick mode: small subsets, not comparable with published tables.**" if results["quick"] else ""),
+             "", "## Quality (beside each model's baseline and peer)", ""]  # fmt: skip
+    for name, row in results["models"].items():
+        lines.append(f"### {name} ({row['task']})")
+        lines.append("")
+        if "quality" in row:
+            lines += [eval_table(records_from_json(row["quality"])), "", row.get("quality_notes", ""), ""]
+        else:
+            lines += [f"_Not measured: {row.get('quality_error')}_", ""]
+    lines += ["## Speed (CPU latency per call; median / p95 over the calls after one warm-up)", "",
+              "| model | task | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) | samples/s (batch 64) |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, row in results["models"].items():
+        speed = row["speed"]
+        if "error" in speed:
+            lines.append(f"| {name} | {row['task']} | error: {speed['error']} | | | | | |")
+            continue
+        for size, timing in speed.get("latency", {}).items():
+            label = f"{size}x{size}" if size.isdigit() else size
+            throughput = speed.get("throughput_samples_per_s")
+            lines.append(f"| {name} | {row['task']} | {speed['load_s']:.2f} | {label} | {timing['median_s']:.4f} | "
+                         f"{timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
+                         f"{f'{throughput:.0f}' if throughput else ''} |")  # fmt: skip
+    lines += ["", "### Peers in the same run", "", "| peer | input | median (s) |", "| --- | --- | --- |"]
+    for peer, per_size in results["peers"].items():
+        if "error" in per_size:
+            lines.append(f"| {peer} | | {per_size['error']} |")
+            continue
+        for size, timing in per_size.items():
+            lines.append(f"| {peer} | {size}x{size} | {timing['median_s']:.4f} |")
+    growth_rows = [(n, r["speed"]["growth"]) for n, r in results["models"].items() if r["speed"].get("growth")]
+    if growth_rows:
+        lines += ["", "### Cost growth with input size (tiling keeps memory flat)", "",
+                  "| model | side | seconds | peak RSS (MiB) |", "| --- | --- | --- | --- |"]  # fmt: skip
+        for name, growth in growth_rows:
+            for size, g in growth.items():
+                lines.append(f"| {name} | {size} | {g['median_s']:.3f} | {g['peak_rss_mb']:.0f} |")
+    start = results.get("app_cold_start", {})
+    cold = f"{start['seconds']:.1f} s" if "seconds" in start else f"not measured ({start.get('error')})"
+    lines += ["", "## App", "", f"Cold start (process start to first served page): {cold}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoo.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small subsets; a minute or two")
+    parser.add_argument("--models", help="comma-separated names (default: every published checkpoint)")
+    parser.add_argument("--out", default=None, help="folder for results.json (default: benchmarks/)")
+    parser.add_argument("--markdown", default=None, help="where to write the report (default: BENCHMARKS.md)")
+    parser.add_argument("--speed-child", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="256,512", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=10, help=argparse.SUPPRESS)
+    parser.add_argument("--growth", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.speed_child:
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        growth = [int(s) for s in args.growth.split(",") if s]
+        print(json.dumps(speed_of(args.speed_child, sizes, args.repeats, growth)))
+        return 0
+    out = Path(args.out) if args.out else REPO_ROOT / "benchmarks"
+    models = [m.strip() for m in args.models.split(",")] if args.models else None
+    results = run(models, args.quick, out)
+    command = (
+        "python -m zoo.bench" + (" --quick" if args.quick else "") + (f" --models {args.models}" if args.models else "")
+    )
+    report = (
+        Path(args.markdown) if args.markdown else (out / "BENCHMARKS.md" if args.out else REPO_ROOT / "BENCHMARKS.md")
+    )
+    report.write_text(markdown(results, command), encoding="utf-8")
+    print(f"wrote {report} and {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
