@@ -51,8 +51,13 @@ def build_tiny_checkpoint(folder: Path, name: str = "vae-mnist", seed: int = 0) 
     pipe.save_pretrained(folder)
     pipe.write_golden(folder)
     card = render_card(
-        name=name, task="vae", description="tiny test VAE", license="mit", datasets=["mnist"],
-        records=[EvalRecord("mnist test", "ELBO", -500.0)], training={"command": "pytest"},
+        name=name,
+        task="vae",
+        description="tiny test VAE",
+        license="mit",
+        datasets=["mnist"],
+        records=[EvalRecord("mnist test", "ELBO", -500.0)],
+        training={"command": "pytest"},
     )
     card.save(str(folder / "README.md"))
     return folder
@@ -61,3 +66,37 @@ def build_tiny_checkpoint(folder: Path, name: str = "vae-mnist", seed: int = 0) 
 @pytest.fixture
 def tiny_checkpoint(tmp_path) -> Path:
     return build_tiny_checkpoint(tmp_path / "tiny-vae")
+
+
+def build_tiny_pipelines() -> dict[str, object]:
+    """One tiny, untrained pipeline per task (seeded), for contract and robustness tests. Seconds to build."""
+    import torch
+
+    from zoo import nets
+    from zoo import pipelines as p
+
+    torch.manual_seed(0)
+    return {
+        "denoise-gray": p.DenoisePipeline({"model": nets.FFDNet(in_channels=1, features=8, num_layers=3)},
+                                          options={"channels": 1, "noise_aware": True}),
+        "denoise-color": p.DenoisePipeline({"model": nets.FFDNet(in_channels=3, features=8, num_layers=3)},
+                                           options={"channels": 3, "noise_aware": True}),
+        "denoise-mnist": p.DenoisePipeline({"model": nets.ConvAutoencoder(base_channels=4)},
+                                           options={"channels": 1, "image_size": 28}),
+        "superres": p.SuperResolutionPipeline({"model": nets.SuperResNet(scale=2, features=8, num_blocks=1)},
+                                              options={"scale": 2, "channels": 3}),
+        "colorize": p.ColorizePipeline({"model": nets.ColorizationUNet(ngf=8, num_downs=3)},
+                                       options={"working_size": 64}),
+        "pix2pix": p.Pix2PixPipeline({"model": nets.UNetGenerator(num_downs=5, ngf=8)}, options={"working_size": 64}),
+        "cyclegan": p.CycleGANPipeline({"AtoB": nets.ResnetGenerator(ngf=8, n_blocks=1),
+                                        "BtoA": nets.ResnetGenerator(ngf=8, n_blocks=1)}, options={"working_size": 64}),
+        "vae": p.VAEPipeline({"model": nets.MLPVAE(latent_dim=2, hidden_sizes=[16])}),
+        "gan": p.GANPipeline({"model": nets.DCGANGenerator(latent_dim=8, num_classes=10, ngf=8)},
+                             options={"labels": [str(i) for i in range(10)]}),
+        "autoencoder": p.AutoencoderPipeline({"model": nets.DenseAutoencoder(code_size=4)}),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_pipelines() -> dict[str, object]:
+    return build_tiny_pipelines()
