@@ -45,6 +45,16 @@ TASK_META: dict[str, dict[str, str]] = {
         "contract": "`encode`, `decode`, `sample`, `interpolate`, `latent_dim`",
         "usage": "codes = pipe.encode([digit_image])\nimages = pipe.sample(8, seed=0)",
     },
+    "autoencoder": {
+        "tag": "image-to-image",
+        "contract": "`encode`, `decode`, `reconstruct`, `pipe(image)`",
+        "usage": "codes = pipe.encode([digit_image])\nimages = pipe.decode(codes)",
+    },
+    "classify": {
+        "tag": "image-classification",
+        "contract": "`predict`, `probabilities`, `features`, `labels`",
+        "usage": "classes = pipe.predict([image])\nnames = [pipe.labels[k] for k in classes]",
+    },
     "gan": {
         "tag": "unconditional-image-generation",
         "contract": "`sample`, `interpolate`, `labels`",

@@ -1,0 +1,174 @@
+"""Train the course's GANs: DCGAN on digits or clothing (optionally class-conditional) and the 2-D toy GAN.
+
+python train/gan.py --config gan-mnist      # unconditional DCGAN on MNIST
+python train/gan.py --config cgan-mnist     # class-conditional DCGAN, label = digit
+python train/gan.py --config gan-fashion    # class-conditional DCGAN on Fashion-MNIST
+python train/gan.py --config gan-toy        # 2-D toy GAN: points on y = sin(x)
+
+The course's GAN hacks are built in or flags: tanh output and LeakyReLU/dropout in D (the nets), one-sided label
+smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes). Logged each step: ``loss_d``, ``loss_g``
+and D's accuracy on real and on fake images separately (``d_acc_real``, ``d_acc_fake``): both pinned at 1.0 means D
+has won and G gets no signal; both near 0.5 for long stretches is the healthy tug of war.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+import torch.nn.functional as F
+
+from train import engine
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="dcgan", choices=["dcgan", "toy"], help="toy: the 2-D sine GAN")
+    parser.add_argument(
+        "--conditional", action=argparse.BooleanOptionalAction, default=False, help="class-conditional DCGAN"
+    )
+    parser.add_argument("--latent-dim", type=int, default=None, help="z size (default: 100 DCGAN, 2 toy)")
+    parser.add_argument("--ngf", type=int, default=64, help="DCGAN generator width")
+    parser.add_argument("--ndf", type=int, default=64, help="DCGAN discriminator width")
+    parser.add_argument("--embed-dim", type=int, default=50, help="conditional generator's label embedding size")
+    parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D")
+    parser.add_argument("--hidden", type=int, default=64, help="toy GAN MLP width")
+    parser.add_argument("--toy-points", type=int, default=20000, help="toy GAN training set size (x uniform in +-pi)")
+    parser.add_argument("--real-label", type=float, default=0.9, help="one-sided label smoothing: D's target on real")
+    parser.add_argument("--evaluator", default=None, help="classifier that scores samples (default: by dataset)")
+    parser.add_argument("--train-limit", type=int, default=None, help="use only the first N training images")
+
+
+class PointDataset(torch.utils.data.Dataset):
+    """``{"image": float [2]}``: the toy set's points (x, sin x), under the key the training step reads."""
+
+    def __init__(self, points) -> None:
+        self.points = torch.as_tensor(points, dtype=torch.float32)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __getitem__(self, index: int) -> dict:
+        return {"image": self.points[index]}
+
+
+class GANTask(engine.Task):
+    def build(self) -> None:
+        from zoo.nets import DCGANDiscriminator, DCGANGenerator, ToyDiscriminator, ToyGenerator
+
+        a = self.args
+        if a.model == "toy":
+            if a.conditional:
+                raise engine.TrainingError("the toy GAN is unconditional; drop --conditional")
+            generator = ToyGenerator(latent_dim=a.latent_dim or 2, hidden=a.hidden)
+            discriminator = ToyDiscriminator(hidden=a.hidden)
+            self.labels = []
+        else:
+            from zoo.data import FASHION_CLASSES, MNIST_CLASSES
+
+            names = FASHION_CLASSES if "fashion" in (a.dataset or "mnist") else MNIST_CLASSES
+            self.labels = list(names) if a.conditional else []
+            classes = len(self.labels)
+            generator = DCGANGenerator(
+                latent_dim=a.latent_dim or 100, num_classes=classes, ngf=a.ngf, embed_dim=a.embed_dim
+            )
+            discriminator = DCGANDiscriminator(num_classes=classes, ndf=a.ndf, dropout=a.dropout)
+        if not 0.5 < a.real_label <= 1.0:
+            raise engine.TrainingError(f"--real-label must be in (0.5, 1], got {a.real_label}")
+        self.nets = {"generator": generator, "discriminator": discriminator}
+        self.optimizers = {"generator": self.adam(generator), "discriminator": self.adam(discriminator)}
+
+    def dataset(self):
+        a = self.args
+        if a.model == "toy":
+            from zoo.data import sine_points
+
+            return PointDataset(sine_points(a.toy_points, seed=a.seed))
+        from zoo.data import ArrayImageDataset, load_mnist
+
+        images, labels = load_mnist(a.dataset or "mnist", "train", a.data_dir)
+        return ArrayImageDataset(images[: a.train_limit], labels[: a.train_limit], signed=True)  # tanh range
+
+    def training_step(self, batch, accelerator, step):
+        """D then G in one step; every network call goes through forward (DDP-wrapped nets sync gradients)."""
+        generator, discriminator = self.nets["generator"], self.nets["discriminator"]
+        opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
+        real = batch["image"]
+        n, device = real.shape[0], real.device
+        z = torch.randn(n, self.latent_dim, device=device)
+        if self.labels:
+            real_labels = batch["label"]
+            fake_labels = torch.randint(0, len(self.labels), (n,), device=device)
+            fake = generator(z, fake_labels)
+            d_out = discriminator(torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]))
+        else:
+            fake_labels = None
+            fake = generator(z)
+            d_out = discriminator(torch.cat([real, fake.detach()]))
+        d_real, d_fake = d_out[:n], d_out[n:]
+        # One-sided label smoothing: real targets are real_label (0.9), fake targets stay 0.
+        loss_d = F.binary_cross_entropy_with_logits(
+            d_real, torch.full_like(d_real, self.args.real_label)
+        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        opt_d.zero_grad(set_to_none=True)
+        accelerator.backward(loss_d)
+        opt_d.step()
+
+        # G: the non-saturating loss, D (just updated) judging the same fakes with "real" targets.
+        d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
+        loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+        opt_g.zero_grad(set_to_none=True)
+        accelerator.backward(loss_g)
+        opt_g.step()
+        # D's verdict threshold is the midpoint of its two targets (0.45 with smoothing): at equilibrium D outputs
+        # real_label / 2 everywhere, so both accuracies hover around 0.5 instead of flipping to 0 and 1.
+        threshold = math.log(self.args.real_label / (2 - self.args.real_label))
+        return {
+            "loss_d": loss_d.item(),
+            "loss_g": loss_g.item(),
+            "d_acc_real": (d_real.detach() > threshold).float().mean().item(),
+            "d_acc_fake": (d_fake.detach() <= threshold).float().mean().item(),
+        }
+
+    @property
+    def latent_dim(self) -> int:
+        return int(engine.unwrap(self.nets["generator"]).config.latent_dim)
+
+    def samples(self, nets):
+        from zoo.pipelines.images import image_grid
+
+        pipe = self.pipeline(nets)
+        if self.args.model == "toy":
+            return pipe.sample(1000, seed=0)[0]
+        if self.labels:
+            rows = [image for label in range(len(self.labels)) for image in pipe.sample(10, seed=0, label=label)]
+            return image_grid(rows, columns=10)
+        return image_grid(pipe.sample(64, seed=0), columns=8)
+
+    def pipeline(self, nets):
+        from zoo.pipelines import GANPipeline, ToyGANPipeline
+
+        if self.args.model == "toy":
+            return ToyGANPipeline({"model": nets["generator"]}, options={"protocol": "gan-toy"})
+        options = {"labels": self.labels, "dataset": self.args.dataset or "mnist"}
+        if self.args.evaluator:
+            options["evaluator"] = self.args.evaluator
+        return GANPipeline({"model": nets["generator"]}, options=options)
+
+    def card_info(self):
+        a = self.args
+        if a.model == "toy":
+            return {"tags": ["gan", "toy"], "data": f"{a.toy_points} points (x, sin x), x uniform in [-pi, pi]"}
+        return {"tags": ["gan", "dcgan"] + (["conditional"] if a.conditional else [])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return engine.main(GANTask, "gan", __doc__.splitlines()[0], add_flags, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
