@@ -30,12 +30,11 @@ from train.pix2pix import (
     SYNTHETIC,
     add_common_flags,
     eval_split,
-    gan_loss,
     jitter_load_size,
-    judged_real,
     paired_root,
     tensor_image,
 )
+from zoo.losses import gan_loss, judged_real
 
 DIRECTIONS = ("AtoB", "BtoA")
 

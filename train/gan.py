@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
-import torch.nn.functional as F
 
 from train import engine
+from zoo.losses import gan_loss
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
@@ -111,16 +111,14 @@ class GANTask(engine.Task):
             d_out = discriminator(torch.cat([real, fake.detach()]))
         d_real, d_fake = d_out[:n], d_out[n:]
         # One-sided label smoothing: real targets are real_label (0.9), fake targets stay 0.
-        loss_d = F.binary_cross_entropy_with_logits(
-            d_real, torch.full_like(d_real, self.args.real_label)
-        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        loss_d = gan_loss(d_real, True, real_target=self.args.real_label) + gan_loss(d_fake, False)
         opt_d.zero_grad(set_to_none=True)
         accelerator.backward(loss_d)
         opt_d.step()
 
         # G: the non-saturating loss, D (just updated) judging the same fakes with "real" targets.
         d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
-        loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+        loss_g = gan_loss(d_gen, True)
         opt_g.zero_grad(set_to_none=True)
         accelerator.backward(loss_g)
         opt_g.step()

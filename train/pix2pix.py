@@ -26,26 +26,13 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
+from zoo.losses import gan_loss, judged_real
 
 SYNTHETIC = "shapes"
 SAMPLE_SEED = 12_345  # the fixed shapes shown in sample grids (not the training seed)
 
 
 # ------------------------------------------------------------------------------------ shared with train/cyclegan.py
-def gan_loss(prediction: torch.Tensor, real: bool, mode: str) -> torch.Tensor:
-    """The GAN objective on patch outputs: ``"vanilla"`` = BCE on logits, ``"lsgan"`` = least squares to 1 / 0."""
-    target = torch.ones_like(prediction) if real else torch.zeros_like(prediction)
-    if mode == "lsgan":
-        return F.mse_loss(prediction, target)
-    return F.binary_cross_entropy_with_logits(prediction, target)
-
-
-def judged_real(prediction: torch.Tensor, mode: str) -> float:
-    """Share of patches the discriminator calls real (logit > 0; LSGAN output > 0.5)."""
-    threshold = 0.5 if mode == "lsgan" else 0.0
-    return float((prediction.detach() > threshold).float().mean())
-
-
 def jitter_load_size(resolution: int, load_size: int | None) -> int:
     """The paper's 286 -> 256 jitter, scaled to other crop sizes (143 for 128, 72 for 64)."""
     return load_size or round(resolution * 286 / 256)
