@@ -35,6 +35,7 @@ from zoo.errors import ZooError  # noqa: E402
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 STATE_FILE = "trainer_state.json"
+TRAINING_FILE = "training.json"
 TASK_STATE_FILE = "task_state.safetensors"
 
 
@@ -78,6 +79,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--num-workers", type=int, default=0, help="DataLoader workers per process")
     p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N test items (smoke runs)")
     p.add_argument("--no-eval", action="store_true", help="skip the final evaluation")
+    p.add_argument("--eval-only", action="store_true", help="only re-evaluate final/ and rebuild its card")
     p.add_argument("--save-dtype", default="fp32", choices=["fp32", "fp16"], help="dtype of the published weights")
     p.add_argument("--publish", default="none", choices=["none", "mirror", "hub"], help="publish the final model")
     p.add_argument("--push-to-hub", action="store_true", help="same as --publish hub")
@@ -476,7 +478,7 @@ def reproducible_argv(argv: list[str]) -> list[str]:
 
 def finish(task: Task, accelerator: Any, final: Path, history: list, train_time: float, steps: int) -> None:
     """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing)."""
-    from zoo.cards import records_to_json, render_card, write_json
+    from zoo.cards import write_json
     from zoo.plots import loss_plot
     from zoo.registry import get_entry
 
@@ -501,19 +503,8 @@ def finish(task: Task, accelerator: Any, final: Path, history: list, train_time:
     if history:
         loss_plot(history).save(final / "images" / "losses.png")
         images.append({"alt": "training curves", "path": "images/losses.png"})
-    records, notes = ([], "Evaluation skipped (--no-eval).") if args.no_eval else task.evaluate(pipe)
-    for extra in getattr(task, "extra_images", []):
-        images.append(extra)
-    write_json(final.parent / "eval_results.json", records_to_json(records))
     write_json(final.parent / "history.json", history)
     entry = get_entry(args.name) if args.name else None
-    info = {
-        "description": entry.description if entry else "",
-        "license": entry.license if entry else "apache-2.0",
-        "datasets": list(entry.datasets) if entry else [str(args.dataset)],
-        "tags": [],
-    }
-    info.update(task.card_info())
     command = "python train/" + args.script + ".py " + " ".join(reproducible_argv(args.argv))
     training = {
         "command": command.strip(),
@@ -523,8 +514,32 @@ def finish(task: Task, accelerator: Any, final: Path, history: list, train_time:
         "train_time": f"{train_time / 60:.1f} min",
         "hardware": args.hardware or hardware(accelerator),
         "git_commit": git_commit(),
-        "data": info.pop("data", None) or ", ".join(info["datasets"]),
+        "data": ", ".join(entry.datasets) if entry else str(args.dataset),
     }
+    # What the card needs from training, kept beside the model so --eval-only can rebuild the card later.
+    write_json(final.parent / TRAINING_FILE, {"training": training, "images": images})
+    evaluate_and_card(task, pipe, final, training, images, accelerator.print)
+
+
+def evaluate_and_card(task: Task, pipe: Any, final: Path, training: dict, images: list, say=print) -> None:
+    """Evaluate by the task's protocol, write eval_results.json and the model card, publish if asked."""
+    from zoo.cards import records_to_json, render_card, write_json
+    from zoo.registry import get_entry
+
+    args = task.args
+    records, notes = ([], "Evaluation skipped (--no-eval).") if args.no_eval else task.evaluate(pipe)
+    images = [*images, *getattr(task, "extra_images", [])]
+    write_json(final.parent / "eval_results.json", records_to_json(records))
+    entry = get_entry(args.name) if args.name else None
+    info = {
+        "description": entry.description if entry else "",
+        "license": entry.license if entry else "apache-2.0",
+        "datasets": list(entry.datasets) if entry else [str(args.dataset)],
+        "tags": [],
+    }
+    info.update(task.card_info())
+    if "data" in info:
+        training = {**training, "data": info.pop("data")}
     card = render_card(
         name=args.name or final.parent.name,
         task=pipe.task,
@@ -535,12 +550,28 @@ def finish(task: Task, accelerator: Any, final: Path, history: list, train_time:
         **info,
     )
     card.save(str(final / "README.md"))
-    accelerator.print(f"final model: {final}")
+    say(f"final model: {final}")
     if args.publish != "none":
         from zoo.publish import publish
 
         where = publish(final, args.name, to=(args.publish,), repo_id=args.hub_model_id)
-        accelerator.print(f"published: {where}")
+        say(f"published: {where}")
+
+
+def evaluate_only(task: Task) -> Path:
+    """--eval-only: re-run the protocol and rebuild the card of an existing ``final/`` (e.g. once a baseline the
+    card compares with has been trained), keeping the training facts recorded when the run finished."""
+    from zoo.pipelines import load_pipeline
+
+    args = task.args
+    output_dir = Path(args.output_dir)
+    final, recorded = output_dir / "final", output_dir / TRAINING_FILE
+    if not (final / "pipeline.json").is_file() or not recorded.is_file():
+        raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE})")
+    state = json.loads(recorded.read_text(encoding="utf-8"))
+    pipe = load_pipeline(final, name=args.name)
+    evaluate_and_card(task, pipe, final, state["training"], state["images"])
+    return final
 
 
 def main(task_class: type[Task], script: str, description: str, add_flags=None, argv: list[str] | None = None) -> int:
@@ -550,7 +581,7 @@ def main(task_class: type[Task], script: str, description: str, add_flags=None, 
         add_flags(parser)
     try:
         args = parse_args(parser, argv, script)
-        run(task_class(args))
+        evaluate_only(task_class(args)) if args.eval_only else run(task_class(args))
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -170,3 +170,20 @@ def test_bf16_mixed_precision_runs_on_cpu(tiny_mnist, tmp_path):
             "--mixed-precision", "bf16", "--no-eval"]  # fmt: skip
     assert engine.main(VAETask, "vae", "test", add_flags, args) == 0
     assert all(torch.isfinite(t).all() for t in final_weights(out).values())
+
+
+def test_eval_only_rebuilds_the_card_of_a_finished_run(tiny_mnist, tmp_path):
+    out = tmp_path / "run"
+    base = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "2"]
+    assert engine.main(VAETask, "vae", "test", add_flags, [*base, "--no-eval"]) == 0
+    assert "Evaluation skipped" in (out / "final" / "README.md").read_text()
+    weights = (out / "final" / "model" / "diffusion_pytorch_model.safetensors").read_bytes()
+    assert engine.main(VAETask, "vae", "test", add_flags, [*base, "--eval-only"]) == 0
+    card = (out / "final" / "README.md").read_text()
+    assert "| **this model** |" in card and "--max-train-steps 2" in card and "--eval-only" not in card
+    assert (out / "final" / "model" / "diffusion_pytorch_model.safetensors").read_bytes() == weights
+
+
+def test_eval_only_without_a_finished_run_is_a_clear_error(tiny_mnist, tmp_path):
+    done = run_vae([*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(tmp_path / "none"), "--eval-only"])
+    assert done.returncode == 2 and "--eval-only needs a finished run" in done.stderr
