@@ -1,0 +1,170 @@
+"""Input normalisation for the app: whatever a visitor uploads becomes an upright 8-bit L or RGB image of a bounded
+size, or a ``zoo.InputError`` whose message is a sentence the visitor can act on.
+
+- decoding, EXIF orientation, first frame of animations: ``zoo.pipelines.images.open_image``;
+- modes: 16-bit/32-bit gray -> 8-bit L; palette, CMYK, YCbCr, Lab, HSV -> RGB; transparency flattened onto white;
+- size: inputs with more than ``max_pixels`` (``ZOO_APP_MAX_PIXELS``, default 4 megapixels) are downscaled, with a
+  notice; images beyond Pillow's decompression-bomb limit (about 89 megapixels) are refused before decoding; images
+  smaller than ``MIN_SIDE`` pixels on a side are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from zoo.errors import InputError
+
+MIN_SIDE = 8
+DIGIT_SIZE, DIGIT_BOX = 28, 20  # MNIST: digits fit a 20x20 box, centred by mass in 28x28
+
+
+@dataclass
+class Prepared:
+    """A normalised input and what happened to it on the way (shown to the visitor)."""
+
+    image: Image.Image
+    original_size: tuple[int, int]
+    notices: list[str] = field(default_factory=list)
+
+
+def megapixels(pixels: float) -> str:
+    return f"{pixels / 1e6:.1f} megapixels"
+
+
+def _peek(source: Any) -> tuple[tuple[int, int], int] | None:
+    """(width and height, frame count) from the file header without decoding, or None when unreadable here."""
+    if isinstance(source, Image.Image):
+        return source.size, getattr(source, "n_frames", 1)
+    if not isinstance(source, str | os.PathLike):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(source) as image:
+                return image.size, getattr(image, "n_frames", 1)
+    except Exception:  # unreadable files get open_image's message
+        return None
+
+
+def _refuse_bombs(size: tuple[int, int] | None) -> None:
+    if size is None or Image.MAX_IMAGE_PIXELS is None:
+        return
+    width, height = size
+    if width * height > Image.MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"The image is {width}x{height} pixels ({megapixels(width * height)}), too large to open safely "
+            f"(the limit is {megapixels(Image.MAX_IMAGE_PIXELS)}). Downscale it before uploading."
+        )
+
+
+def to_8bit(image: Image.Image, notices: list[str] | None = None) -> Image.Image:
+    """An 8-bit ``L`` or ``RGB`` image from any Pillow mode; transparent areas are composited onto white."""
+    notices = notices if notices is not None else []
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        from zoo.pipelines.images import to_array
+
+        notices.append(f"The {image.mode} ({'16' if '16' in image.mode else '32'}-bit) image was converted to 8-bit.")
+        return Image.fromarray(np.rint(to_array(image, 1) * 255.0).astype(np.uint8))
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "La", "RGBa", "PA"):
+        rgba = image.convert("RGBA")
+        if rgba.getchannel("A").getextrema()[0] < 255:
+            notices.append("Transparent areas were filled with white.")
+        flat = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+        return flat.convert("L" if image.mode in ("LA", "La") else "RGB")
+    if image.mode in ("1", "L"):
+        return image.convert("L")
+    return image.convert("RGB")
+
+
+def downscale_to(image: Image.Image, max_pixels: int) -> Image.Image:
+    """The image shrunk (aspect kept, Lanczos) to at most ``max_pixels`` pixels; unchanged when already small enough."""
+    pixels = image.width * image.height
+    if pixels <= max_pixels:
+        return image
+    factor = math.sqrt(max_pixels / pixels)
+    size = (max(1, math.floor(image.width * factor)), max(1, math.floor(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def load_input(source: Any, max_pixels: int, what: str = "an image") -> Prepared:
+    """Open and normalise one uploaded image (path, PIL image, bytes or numpy array).
+
+    >>> load_input("examples/denoise/house.png", max_pixels=4_000_000).image.mode  # doctest: +SKIP
+    'RGB'
+    """
+    if source is None or (isinstance(source, str) and not source.strip()):
+        raise InputError(f"Upload {what} first (or pick one of the examples).")
+    from zoo.pipelines.images import open_image
+
+    header = _peek(source)
+    _refuse_bombs(header[0] if header else None)
+    try:
+        image = open_image(source)
+    except InputError as error:
+        raise InputError(f"The uploaded file could not be used: {error}.") from error
+    notices: list[str] = []
+    frames = header[1] if header else 1
+    if frames > 1:
+        notices.append(f"The image is animated ({frames} frames); the first frame is used.")
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"The image is only {width}x{height} pixels; this app needs at least {MIN_SIDE}x{MIN_SIDE}.")
+    image = to_8bit(image, notices)
+    if width * height > max_pixels:
+        image = downscale_to(image, max_pixels)
+        notices.append(
+            f"The image is {width}x{height} ({megapixels(width * height)}), above this app's limit of "
+            f"{megapixels(max_pixels)}; it was downscaled to {image.width}x{image.height}."
+        )
+    return Prepared(image=image, original_size=(width, height), notices=notices)
+
+
+def editor_image(value: Any) -> Any:
+    """The picture of an ImageEditor/Sketchpad value (``{"background", "layers", "composite"}``): its composite,
+    else its background; other values (a path, a PIL image) are returned as they are."""
+    if isinstance(value, dict):
+        composite = value.get("composite")
+        return composite if composite is not None else value.get("background")
+    return value
+
+
+def digit_from_drawing(image: Image.Image) -> Image.Image:
+    """A 28x28 white-on-black digit, MNIST style, from a drawing or a photo of one.
+
+    Dark-on-light drawings (a light border) are inverted; the strokes are cropped, scaled to fit a 20x20 box and
+    centred by their centre of mass, as MNIST digits are. An empty drawing is an ``InputError``.
+    """
+    gray = np.asarray(to_8bit(image).convert("L"), dtype=np.float32) / 255.0
+    if _border(gray).mean() > 0.5:
+        gray = 1.0 - gray
+    gray = np.clip(gray - np.median(_border(gray)), 0.0, 1.0)  # a grey paper background becomes black
+    if gray.max() < 0.1:
+        raise InputError("The drawing is empty: draw a digit (white on black or dark on light) or upload one.")
+    rows, cols = np.nonzero(gray > 0.1 * gray.max())
+    crop = gray[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    scale = DIGIT_BOX / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    small = np.asarray(
+        Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS), dtype=np.float32
+    )
+    total = small.sum() or 1.0
+    cy = float((small.sum(axis=1) * np.arange(small.shape[0])).sum() / total)
+    cx = float((small.sum(axis=0) * np.arange(small.shape[1])).sum() / total)
+    top = int(np.clip(round(DIGIT_SIZE / 2 - cy), 0, DIGIT_SIZE - small.shape[0]))
+    left = int(np.clip(round(DIGIT_SIZE / 2 - cx), 0, DIGIT_SIZE - small.shape[1]))
+    canvas = np.zeros((DIGIT_SIZE, DIGIT_SIZE), dtype=np.float32)
+    canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+    return Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])

@@ -1,0 +1,69 @@
+"""Pictures the app shows: enlarged digits, sample grids, interpolation strips and animated GIFs."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from PIL import Image
+
+GIF_FOLDER = Path(tempfile.gettempdir()) / "zoo-app-gifs"  # the system temp dir: gradio serves files from there
+GIF_MAX_AGE_S = 3600  # gradio copies a returned file into its own cache, so ours are only needed briefly
+
+
+def enlarge(image: Image.Image, min_side: int) -> Image.Image:
+    """Scale small images up by a whole factor (nearest neighbour, so 28x28 digits stay crisp) to reach ``min_side``."""
+    factor = max(1, math.ceil(min_side / max(1, min(image.size))))
+    if factor == 1:
+        return image
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)
+
+
+def fit_within(image: Image.Image, max_side: int) -> Image.Image:
+    """Shrink (Lanczos) so neither side exceeds ``max_side``; smaller images are returned unchanged."""
+    if max(image.size) <= max_side:
+        return image
+    factor = max_side / max(image.size)
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def grid(images: list[Image.Image], columns: int | None = None, min_side: int = 0, padding: int = 2) -> Image.Image:
+    """Equally sized images pasted row-major into one picture, each enlarged to at least ``min_side`` first."""
+    from zoo.pipelines.images import image_grid
+
+    images = [enlarge(image, min_side) for image in images]
+    return image_grid(images, columns=columns or math.ceil(math.sqrt(len(images))), padding=padding)
+
+
+def strip(images: list[Image.Image], min_side: int = 0, padding: int = 2) -> Image.Image:
+    """Images side by side in one row (an interpolation path read left to right)."""
+    return grid(images, columns=len(images), min_side=min_side, padding=padding)
+
+
+def save_gif(frames: list[Image.Image], min_side: int = 0, frame_ms: int = 120, boomerang: bool = True) -> str:
+    """Write an endlessly looping animated GIF (forth and back with ``boomerang``) and return its path."""
+    if not frames:
+        raise ValueError("save_gif needs at least one frame")
+    frames = [enlarge(frame, min_side).convert("RGB") for frame in frames]
+    if boomerang and len(frames) > 2:
+        frames = frames + frames[-2:0:-1]
+    GIF_FOLDER.mkdir(parents=True, exist_ok=True)
+    _prune(GIF_FOLDER, GIF_MAX_AGE_S)
+    path = GIF_FOLDER / f"{uuid.uuid4().hex}.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0, disposal=2)
+    return str(path)
+
+
+def _prune(folder: Path, max_age_s: float) -> None:
+    """Delete GIFs older than ``max_age_s`` so a long-running app does not fill the disk."""
+    cutoff = time.time() - max_age_s
+    for old in folder.glob("*.gif"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:  # another request pruned it first
+            pass

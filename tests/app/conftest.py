@@ -1,0 +1,159 @@
+"""Fixtures of the app tests: a tiny zoo (one small published checkpoint per task, built once per session in a
+temporary mirror with its own catalog), the app module pointed at it, and a real ``python app.py`` server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MNIST_LABELS = [str(k) for k in range(10)]
+
+
+def _networks() -> dict[str, tuple[str, dict, dict]]:
+    """catalog name -> (pipeline class, {component: net}, options): small enough to build and run in milliseconds."""
+    import torch
+
+    from zoo.nets import (
+        MLPVAE,
+        ColorizationUNet,
+        ConvVAE,
+        DCGANGenerator,
+        FFDNet,
+        ResnetGenerator,
+        SuperResNet,
+        ToyGenerator,
+        UNetGenerator,
+    )
+
+    conv_vae = ConvVAE(latent_dim=8, base_channels=4)
+    torch.nn.init.normal_(conv_vae.decoder[-1].weight, std=1.0)  # visible structure, so a blank output would show
+    return {
+        "denoise-gray": ("DenoisePipeline", {"model": FFDNet(features=8, num_layers=3)},
+                         {"channels": 1, "noise_aware": True, "max_sigma": 75.0}),
+        "superres-x2": ("SuperResolutionPipeline", {"model": SuperResNet(scale=2, features=8, num_blocks=1)},
+                        {"scale": 2, "channels": 3, "tile": 64}),
+        "colorize": ("ColorizePipeline", {"model": ColorizationUNet(ngf=8, num_downs=3)}, {"working_size": 32}),
+        "pix2pix-facades": ("Pix2PixPipeline", {"model": UNetGenerator(num_downs=5, ngf=8)}, {"working_size": 64}),
+        "cyclegan-shapes": ("CycleGANPipeline",
+                            {"AtoB": ResnetGenerator(ngf=8, n_blocks=1), "BtoA": ResnetGenerator(ngf=8, n_blocks=1)},
+                            {"working_size": 64, "domains": ["circles", "squares"]}),
+        "vae-mnist": ("VAEPipeline", {"model": MLPVAE(latent_dim=2, hidden_sizes=[16])}, {"dataset": "mnist"}),
+        "vae-fashion": ("VAEPipeline", {"model": conv_vae}, {"dataset": "fashion-mnist"}),
+        "gan-mnist": ("GANPipeline", {"model": DCGANGenerator(latent_dim=8, ngf=8)}, {}),
+        "cgan-mnist": ("GANPipeline", {"model": DCGANGenerator(latent_dim=8, ngf=8, num_classes=10, embed_dim=4)},
+                       {"labels": MNIST_LABELS}),
+        "gan-toy": ("ToyGANPipeline", {"model": ToyGenerator(hidden=8)}, {}),
+    }  # fmt: skip
+
+
+def build_tiny_zoo(root: Path) -> SimpleNamespace:
+    """Publish one tiny checkpoint per app task into ``root/mirror`` and record them in ``root/catalog.json``."""
+    import torch
+
+    from zoo import hub, registry
+    from zoo.pipelines import pipeline_classes
+
+    catalog = root / "catalog.json"
+    data = json.loads(registry.CATALOG_PATH.read_text(encoding="utf-8"))
+    for row in data["models"]:
+        row.update(files={}, metrics={}, revision="main")
+    catalog.write_text(json.dumps(data), encoding="utf-8")
+    mirror = root / "mirror"
+    previous = os.environ.get("ZOO_MIRROR")
+    os.environ["ZOO_MIRROR"] = str(mirror)  # publish_to_mirror writes under $ZOO_MIRROR
+    try:
+        torch.manual_seed(0)
+        for name, (pipeline_name, nets, options) in _networks().items():
+            pipe = pipeline_classes()[pipeline_name](nets, options=options)
+            folder = pipe.save_pretrained(root / "build" / name)
+            entry = registry.catalog(catalog)[name]
+            hub.publish_to_mirror(folder, entry.repo_id)
+            registry.update_entry(name, path=catalog, files=hub.file_hashes(folder), metrics={"test score": 1.5})
+    finally:
+        if previous is None:
+            os.environ.pop("ZOO_MIRROR", None)
+        else:
+            os.environ["ZOO_MIRROR"] = previous
+    return SimpleNamespace(root=root, catalog=catalog, mirror=mirror, names=list(_networks()))
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo_files(tmp_path_factory) -> SimpleNamespace:
+    return build_tiny_zoo(tmp_path_factory.mktemp("tiny-zoo"))
+
+
+@pytest.fixture
+def tiny_zoo(tiny_zoo_files, monkeypatch) -> SimpleNamespace:
+    """The tiny zoo in force for this test (catalog, mirror, offline Hub) and an empty model cache."""
+    from . import load_app
+
+    app = load_app()
+    monkeypatch.setenv("ZOO_CATALOG", str(tiny_zoo_files.catalog))
+    monkeypatch.setenv("ZOO_MIRROR", str(tiny_zoo_files.mirror))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    app.MODELS.clear()
+    app.ENCODINGS.clear()
+    yield tiny_zoo_files
+    app.MODELS.clear()
+    app.ENCODINGS.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
+    """``python app.py`` on 127.0.0.1 with the tiny zoo; the seconds from process start to the first served page."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "app.log"
+    env = {
+        **os.environ,
+        "ZOO_CATALOG": str(tiny_zoo_files.catalog),
+        "ZOO_MIRROR": str(tiny_zoo_files.mirror),
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        "ZOO_APP_MAX_PIXELS": "250000",  # small, so the downscaling path is exercised with small files
+    }
+    env.pop("GRADIO_SERVER_PORT", None)
+    started = time.perf_counter()
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "app.py"), "--port", str(port)],
+            cwd=REPO_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    served_after = None
+    try:
+        while time.perf_counter() - started < 90:
+            if process.poll() is not None:
+                pytest.fail(f"app.py exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        served_after = time.perf_counter() - started
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"app.py served nothing within 90 s:\n{log.read_text(errors='replace')[-3000:]}")
+        yield SimpleNamespace(url=url, port=port, process=process, log=log, served_after=served_after)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -1,0 +1,193 @@
+"""The app in a real browser (Playwright driving Debian's chromium): each tab gets an input, its button is pressed,
+the output image appears, and a screenshot per tab is saved under the test's tmp folder."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from . import APP_PATH
+
+EXAMPLES = APP_PATH.parent / "examples"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]  # fmt: skip
+WAIT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).is_file(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.wait_for_selector("#denoise-run", timeout=WAIT_MS)
+    yield page
+    context.close()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def upload(page, elem_id: str, path: Path) -> None:
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+    page.wait_for_selector(f"#{elem_id} img", timeout=WAIT_MS)
+
+
+def run_and_wait(page, button: str, output: str) -> None:
+    """Press the button and wait for the output image (or fail at once with the error toast's text)."""
+    page.click(f"#{button}")
+    page.wait_for_selector(f"#{output} img, .toast-body.error", state="visible", timeout=WAIT_MS)
+    no_error_toast(page)
+    image = page.locator(f"#{output} img").first
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=WAIT_MS)
+
+
+def draw(page, elem_id: str, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke through ``points`` (fractions of the editor's canvas), as a visitor draws."""
+    page.locator(f"#{elem_id}").scroll_into_view_if_needed()  # the mouse only reaches what is on screen
+    box = page.locator(f"#{elem_id} canvas").first.bounding_box()
+    at = [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for point in at[1:]:
+        page.mouse.move(*point, steps=8)
+    page.mouse.up()
+
+
+def fetch_image(page, elem_id: str) -> Image.Image:
+    """The picture an output component shows, fetched the way the browser fetched it."""
+    source = page.get_attribute(f"#{elem_id} img", "src")
+    response = page.request.get(source if source.startswith("http") else page.url.rstrip("/") + "/" + source)
+    assert response.ok, source
+    return Image.open(io.BytesIO(response.body()))
+
+
+def no_error_toast(page) -> None:
+    errors = page.locator(".toast-body.error")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def shoot(page, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, folder: Path, name: str):
+    """A failing step leaves a picture of the page beside the others (the error toast usually says why)."""
+    try:
+        yield
+    except Exception:
+        shoot(page, folder, f"FAILED-{name}")
+        raise
+
+
+def test_every_tab_in_a_browser(page, tmp_path):
+    shots = tmp_path / "screenshots"
+    print(f"\nscreenshots: {shots}")
+
+    with screenshot_on_failure(page, shots, "denoise"):
+        upload(page, "denoise-input", EXAMPLES / "denoise" / "house_noisy_sigma25.png")
+        run_and_wait(page, "denoise-run", "denoise-output")
+        page.wait_for_selector("#denoise-slider img", timeout=WAIT_MS)
+        assert "Estimated noise level" in page.inner_text("#denoise-info")
+        no_error_toast(page)
+        shoot(page, shots, "1-denoise")
+
+    with screenshot_on_failure(page, shots, "colorize"):
+        open_tab(page, "Colorize")
+        upload(page, "colorize-input", EXAMPLES / "colorize" / "still_life.png")
+        run_and_wait(page, "colorize-run", "colorize-output")
+        page.wait_for_selector("#colorize-original img", timeout=WAIT_MS)
+        no_error_toast(page)
+        shoot(page, shots, "2-colorize")
+
+    with screenshot_on_failure(page, shots, "super-resolve"):
+        open_tab(page, "Super-resolve")
+        upload(page, "superres-input", EXAMPLES / "superres" / "house_small.png")
+        run_and_wait(page, "superres-run", "superres-output")
+        page.wait_for_selector("#superres-bicubic img", timeout=WAIT_MS)
+        assert "256x192" in page.inner_text("#superres-info")
+        no_error_toast(page)
+        shoot(page, shots, "3-super-resolve")
+
+    with screenshot_on_failure(page, shots, "pix2pix"):
+        open_tab(page, "Pix2Pix")
+        upload(page, "pix2pix-input", EXAMPLES / "pix2pix" / "facade_labels_1.png")
+        run_and_wait(page, "pix2pix-run", "pix2pix-output")
+        draw(page, "pix2pix-painter", [(0.4, 0.5), (0.6, 0.5)])  # in the default brush colour, "window"
+        run_and_wait(page, "pix2pix-paint-run", "pix2pix-painted-output")
+        labels = np.asarray(fetch_image(page, "pix2pix-snapped").convert("RGB"))
+        rows, cols = labels.shape[0] // 2, labels.shape[1] // 2
+        centre = labels[rows - 16 : rows + 16, cols - 20 : cols + 20]
+        window_rows = (centre == (0, 128, 255)).all(axis=-1).mean(axis=1)
+        assert window_rows.max() > 0.95, "the painted stroke (window colour) reaches the model's input"  # 0.4 before
+        no_error_toast(page)
+        shoot(page, shots, "4-pix2pix")
+
+    with screenshot_on_failure(page, shots, "cyclegan"):
+        open_tab(page, "CycleGAN")
+        upload(page, "cyclegan-input", EXAMPLES / "cyclegan" / "circle.png")
+        run_and_wait(page, "cyclegan-run", "cyclegan-back")
+        assert "cycle error" in page.inner_text("#cyclegan-info")
+        no_error_toast(page)
+        shoot(page, shots, "5-cyclegan")
+
+    with screenshot_on_failure(page, shots, "vae"):
+        open_tab(page, "VAE latent explorer")
+        run_and_wait(page, "vae-sample", "vae-decoded")
+        run_and_wait(page, "vae-manifold-run", "vae-manifold")
+        page.click("#vae-scatter-run")
+        page.wait_for_function(
+            "() => (document.querySelector('#vae-scatter-info')?.innerText || '').length > 10", timeout=WAIT_MS
+        )
+        if "missing" not in page.inner_text("#vae-scatter-info"):
+            page.wait_for_selector("#vae-scatter canvas, #vae-scatter svg", timeout=WAIT_MS)
+        draw(page, "vae-digit-a", [(0.5, 0.2), (0.5, 0.8)])  # a "1"
+        draw(
+            page,
+            "vae-digit-b",
+            [(0.5, 0.2), (0.7, 0.35), (0.7, 0.65), (0.5, 0.8), (0.3, 0.65), (0.3, 0.35), (0.5, 0.2)],
+        )
+        run_and_wait(page, "vae-interpolate-run", "vae-strip")
+        seen = np.asarray(fetch_image(page, "vae-seen").convert("L"))
+        assert seen.max() > 200 and np.median(seen) < 30, "drawn digits arrive, inverted to white on black"
+        page.wait_for_selector("#vae-gif img", timeout=WAIT_MS)
+        no_error_toast(page)
+        shoot(page, shots, "6-vae")
+
+    with screenshot_on_failure(page, shots, "gan"):
+        open_tab(page, "GAN sampler")
+        run_and_wait(page, "gan-run", "gan-samples")
+        run_and_wait(page, "gan-interpolate-run", "gan-strip")
+        no_error_toast(page)
+        shoot(page, shots, "7-gan")
+
+    assert len(list(shots.glob("*.png"))) == 7
