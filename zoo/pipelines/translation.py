@@ -27,6 +27,7 @@ from zoo.pipelines.images import from_array, open_image, pad_to_multiple, split_
 from zoo.pipelines.restoration import probe_image
 
 RESIZE_MODES = ("square", "keep_aspect", "none")
+MIN_SIDE = 32  # "keep_aspect" never makes a side shorter than this
 MAX_ASPECT = 4  # "keep_aspect" never makes the longer side more than this many working sizes (memory stays bounded)
 
 
@@ -61,7 +62,9 @@ def working_shape(height: int, width: int, size: int, mode: str) -> tuple[int, i
     if mode == "keep_aspect":
         # the shorter side becomes ``size``, unless that would make the longer side exceed MAX_ASPECT * size
         scale = min(size / min(height, width), MAX_ASPECT * size / max(height, width))
-        return max(1, round(height * scale)), max(1, round(width * scale))
+        # a floor on each side: generators pad internally (ResNet c7s1 reflects 3 pixels), so a 1x5000 strip must
+        # not become 1x256; extreme aspect ratios are squeezed a little instead
+        return max(MIN_SIDE, round(height * scale)), max(MIN_SIDE, round(width * scale))
     raise InputError(f"options['resize'] must be one of {', '.join(RESIZE_MODES)}, got {mode!r}")
 
 
