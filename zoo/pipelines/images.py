@@ -160,66 +160,48 @@ def run_padded(
     return fn(padded)[..., : height * scale, : width * scale]
 
 
-def run_tiled(
+def run_in_tiles(
     fn: Callable[[torch.Tensor], torch.Tensor],
     x: torch.Tensor,
     *,
+    tile: int,
+    margin: int,
     multiple: int = 1,
     scale: int = 1,
-    tile: int = 512,
-    overlap: int = 32,
     progress: Callable[[float], None] | None = None,
 ) -> torch.Tensor:
-    """Apply a fully convolutional ``fn`` to overlapping tiles so memory stays bounded whatever the input size.
+    """Apply a fully convolutional ``fn`` tile by tile with the same result as on the whole image, in bounded memory.
 
-    Tiles of ``tile`` pixels overlap by ``overlap`` on each side; each tile's output is blended with a linear ramp over
-    the overlap, so seams vanish for networks whose receptive field is smaller than the overlap. Inputs no larger than
-    one tile run in one piece.
+    Each ``tile`` x ``tile`` block is computed with ``margin`` pixels of real image context around it (a margin at
+    least the network's receptive radius makes the block's output exact) and only the block is kept: no blending,
+    so no seams. Context windows start on the network's grid (multiples of ``multiple``, e.g. FFDNet's 2x2 pixel
+    unshuffle) and are reflect-padded like the whole image, so they compute the very same function. Inputs no larger
+    than one tile run in one piece. ``scale``: the output is ``scale`` x the input (super-resolution).
     """
     height, width = x.shape[-2:]
     if height <= tile and width <= tile:
         return run_padded(fn, x, multiple, scale)
-    step = tile - 2 * overlap
-    if step <= 0:
-        raise ValueError(f"tile ({tile}) must exceed twice the overlap ({overlap})")
-    rows = list(range(0, max(height - 2 * overlap, 1), step))
-    cols = list(range(0, max(width - 2 * overlap, 1), step))
     out = None
-    weight = torch.zeros((1, 1, height * scale, width * scale), dtype=torch.float32, device=x.device)
-    total, done = len(rows) * len(cols), 0
-    for top in rows:
-        for left in cols:
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            top0, left0 = max(bottom - tile, 0), max(right - tile, 0)
-            piece = run_padded(fn, x[..., top0:bottom, left0:right], multiple, scale).float()
-            if out is None:
-                out = torch.zeros((x.shape[0], piece.shape[1], height * scale, width * scale), device=x.device)
-            ramp = _ramp(bottom - top0, right - left0, overlap, top0 > 0, bottom < height, left0 > 0, right < width)
-            ramp = F.interpolate(ramp, scale_factor=scale, mode="nearest") if scale > 1 else ramp
-            rows_slice = slice(top0 * scale, bottom * scale)
-            cols_slice = slice(left0 * scale, right * scale)
-            out[..., rows_slice, cols_slice] += piece * ramp.to(piece.device)
-            weight[..., rows_slice, cols_slice] += ramp.to(weight.device)
-            done += 1
-            if progress is not None:
-                progress(done / total)
-    return out / weight.clamp_min(1e-8)
-
-
-def _ramp(height: int, width: int, overlap: int, top: bool, bottom: bool, left: bool, right: bool) -> torch.Tensor:
-    """Blend weights for one tile: 1 inside, a linear ramp over the overlap on sides that touch another tile."""
-
-    def axis(n: int, start: bool, end: bool) -> torch.Tensor:
-        w = torch.ones(n)
-        ramp = torch.linspace(0.0, 1.0, overlap + 2)[1:-1] if overlap > 0 else torch.ones(0)
-        k = min(overlap, n // 2)
-        if start and k:
-            w[:k] = ramp[:k]
-        if end and k:
-            w[n - k :] = ramp[:k].flip(0)
-        return w
-
-    return (axis(height, top, bottom)[:, None] * axis(width, left, right)[None, :])[None, None]
+    blocks = [(top, left) for top in range(0, height, tile) for left in range(0, width, tile)]
+    for done, (top, left) in enumerate(blocks, start=1):
+        bottom, right = min(top + tile, height), min(left + tile, width)
+        top0, left0 = max(top - margin, 0), max(left - margin, 0)
+        top0, left0 = top0 - top0 % multiple, left0 - left0 % multiple
+        piece = run_padded(
+            fn, x[..., top0 : min(bottom + margin, height), left0 : min(right + margin, width)], multiple, scale
+        )
+        if out is None:
+            out = torch.empty(
+                (x.shape[0], piece.shape[1], height * scale, width * scale), dtype=piece.dtype, device=x.device
+            )
+        rows, cols = (
+            slice((top - top0) * scale, (bottom - top0) * scale),
+            slice((left - left0) * scale, (right - left0) * scale),
+        )
+        out[..., top * scale : bottom * scale, left * scale : right * scale] = piece[..., rows, cols]
+        if progress is not None:
+            progress(done / len(blocks))
+    return out
 
 
 def image_grid(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -15,12 +16,18 @@ from zoo.pipelines.images import (
     from_array,
     is_gray,
     open_image,
-    run_tiled,
+    run_in_tiles,
     split_alpha,
     to_array,
     to_numpy,
     to_tensor,
 )
+
+# Blind mode estimates the noise level on a central crop of at most this many pixels a side: the estimate of a
+# 4000x3000 photo then takes about a second instead of a minute, and Gaussian noise is the same everywhere.
+ESTIMATE_CROP = 1024
+# The smallest image the blind noise-level estimator accepts (zoo.noise.estimate_sigma needs 32x32).
+ESTIMATE_MIN_SIZE = 32
 
 
 def prepare(image: Any, channels: int) -> tuple[np.ndarray, Image.Image | None, bool]:
@@ -48,15 +55,86 @@ def probe_image(size: int = 32, channels: int = 1, seed: int = 0) -> np.ndarray:
     return array[..., 0] if channels == 1 else array
 
 
+def receptive_radius(net: torch.nn.Module, default: int = 32) -> int:
+    """How many input pixels on each side influence one output pixel (for a super-resolver: low-resolution pixels).
+
+    FFDNet: ``num_layers`` 3x3 convolutions at half resolution, plus the 2x2 unshuffle; SuperResNet: head, two per
+    residual block, the body's last convolution, one per upsampling step, the tail (at high resolution). Other
+    networks get ``default``.
+    """
+    from zoo.nets import FFDNet, SuperResNet
+    from zoo.nets.restoration import upsampling_factors
+
+    if isinstance(net, FFDNet):
+        return 2 * net.config.num_layers + 2
+    if isinstance(net, SuperResNet):
+        return 2 * net.config.num_blocks + len(upsampling_factors(net.config.scale)) + 3
+    return default
+
+
+def fold_batch_norm(net: torch.nn.Module) -> torch.nn.Module:
+    """An inference copy of ``net`` with every BatchNorm2d that follows a Conv2d folded into that convolution.
+
+    Same function (to float rounding), ~10% faster on a CPU for FFDNet (one pass over the activations less per
+    layer). Made per call: copying a denoiser costs about a millisecond, and a copy never goes stale when the
+    pipeline's weights change.
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    if net.training or not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules()):
+        return net
+    folded = copy.deepcopy(net)
+    for module in folded.modules():
+        if not isinstance(module, torch.nn.Sequential):
+            continue
+        for index in range(len(module) - 1):
+            conv, norm = module[index], module[index + 1]
+            if isinstance(conv, torch.nn.Conv2d) and isinstance(norm, torch.nn.BatchNorm2d):
+                module[index] = fuse_conv_bn_eval(conv, norm)
+                module[index + 1] = torch.nn.Identity()
+    return folded
+
+
+def estimate_noise_level(array: np.ndarray, max_sigma: float = 255.0) -> float:
+    """Blind noise-level estimate (0-255 scale) of a [0, 1] image, clamped to ``[0, max_sigma]``.
+
+    Liu et al.'s weak-texture patch method (``zoo.noise.estimate_sigma``) on a central crop of at most
+    ``ESTIMATE_CROP`` pixels a side, colour images as the mean of their channels. Raises ``InputError`` for images
+    smaller than 32x32, where no estimate can be trusted: pass ``sigma`` explicitly. The array is used as given: a
+    float noisy image that was never clipped (the evaluation protocol) gives an unbiased estimate; the clipping of a
+    uint8 photo at 0 and 255 makes strong noise read lower (about -10% at sigma 50 on a BSD68 image).
+    """
+    from zoo.noise import estimate_sigma
+
+    height, width = array.shape[:2]
+    if min(height, width) < ESTIMATE_MIN_SIZE:
+        raise InputError(
+            f"the image is {width}x{height}: too small to estimate its noise level (needs at least "
+            f"{ESTIMATE_MIN_SIZE}x{ESTIMATE_MIN_SIZE}); pass sigma= (noise std on the 0-255 scale) explicitly"
+        )
+    top, left = max((height - ESTIMATE_CROP) // 2, 0), max((width - ESTIMATE_CROP) // 2, 0)
+    crop = array[top : top + ESTIMATE_CROP, left : left + ESTIMATE_CROP]
+    return float(min(max(estimate_sigma(crop), 0.0), max_sigma))
+
+
 class DenoisePipeline(Pipeline):
     """Remove Gaussian noise: ``pipe(image, sigma=None) -> Image``.
 
-    ``sigma`` is the noise standard deviation on the 0-255 scale; ``None`` estimates it from the image (blind mode,
-    see ``zoo.noise.estimate_sigma``). Output has the input's size and mode family. Large images are processed in
-    overlapping tiles so memory stays bounded.
+    ``sigma`` is the noise standard deviation on the 0-255 scale (clamped to ``pipe.max_sigma``, 75 for the photo
+    models); ``None`` estimates it from the image (blind mode, ``estimate_noise_level``). Output has the input's size
+    and mode family: gray (L, 16-bit, LA) comes back as L (LA with its alpha), colour (RGB, palette, CMYK, RGBA) as
+    RGB (RGBA with its alpha). A gray model denoises each channel of a colour photo on its own.
+
+    Noise-level-aware photo models (FFDNet, ``options["noise_aware"]``) run on the image reflect-padded to the
+    network's multiple and cropped back. Images larger than ``options["tile"]`` (512) pixels a side run tile by tile,
+    each tile with ``options["margin"]`` pixels of context (default: the network's receptive radius), so memory stays
+    bounded (a 4000x3000 photo needs well under 2 GB) and the result equals whole-image inference. The digit model
+    (``options["image_size"]``) resizes to its fixed input size and back.
 
     >>> pipe = zoo.load("denoise-gray")  # doctest: +SKIP
     >>> clean = pipe(Image.open("noisy.png"), sigma=25)  # doctest: +SKIP
+    >>> pipe.estimate_sigma(Image.open("noisy.png"))  # doctest: +SKIP
+    24.6
     """
 
     task = "denoise"
@@ -87,18 +165,12 @@ class DenoisePipeline(Pipeline):
 
     def estimate_sigma(self, image: Any) -> float:
         """Blind noise-level estimate (0-255 scale) of an image, clamped to the model's range."""
-        from zoo.noise import estimate_sigma
-
         array, _, _ = prepare(image, self.channels)
-        return float(min(estimate_sigma(array), self.max_sigma))
+        return estimate_noise_level(array, self.max_sigma)
 
     @torch.no_grad()
     def denoise_array(self, array: np.ndarray, sigma: float | None) -> np.ndarray:
-        """Float [H,W] or [H,W,C] in [0,1] (noisy, unclipped values allowed) -> denoised float array."""
-        if sigma is None and self.noise_aware:
-            from zoo.noise import estimate_sigma
-
-            sigma = min(estimate_sigma(np.clip(array, 0, 1)), self.max_sigma)
+        """Float [H,W] or [H,W,C] in [0,1] (noisy, unclipped values allowed) -> denoised float array in [0, 1]."""
         net = self.models["model"]
         size = self.options.get("image_size")
         x = to_tensor(array, self.device)
@@ -108,10 +180,21 @@ class DenoisePipeline(Pipeline):
             out = net(x)
             out = torch.nn.functional.interpolate(out, size=(height, width), mode="bilinear", align_corners=False)
             return to_numpy(out.clamp(0, 1))
+        if sigma is None and self.noise_aware:
+            sigma = estimate_noise_level(array, self.max_sigma)
         level = torch.tensor([float(sigma or 0.0) / 255.0], device=self.device)
-        multiple = int(getattr(net, "required_multiple", 2))
-        tile = int(self.options.get("tile", 512))
-        out = run_tiled(lambda t: net(t, level.expand(t.shape[0])), x, multiple=multiple, tile=tile, overlap=32)
+        net = fold_batch_norm(net)
+
+        def apply(t: torch.Tensor) -> torch.Tensor:
+            return net(t, level.expand(t.shape[0]))
+
+        out = run_in_tiles(
+            apply,
+            x,
+            tile=int(self.options.get("tile", 512)),
+            margin=int(self.options.get("margin", receptive_radius(net))),
+            multiple=int(getattr(net, "required_multiple", 1)),
+        )
         return to_numpy(out.clamp(0, 1))
 
     def __call__(self, image: Any, sigma: float | None = None) -> Image.Image:
@@ -135,7 +218,14 @@ class SuperResolutionPipeline(Pipeline):
     """Upscale by ``pipe.scale``: ``pipe(image) -> Image`` exactly ``scale`` x the input size.
 
     Colour networks process RGB (gray inputs are replicated and returned as L); alpha is upscaled bicubically and
-    re-attached. Large inputs run in overlapping tiles.
+    re-attached. Inputs larger than ``options["tile"]`` (192) pixels a side run tile by tile with
+    ``options["margin"]`` pixels of context (default: the network's receptive radius), so memory stays bounded and
+    the result equals whole-image inference.
+
+    >>> pipe = zoo.load("superres-x4")  # doctest: +SKIP
+    >>> large = pipe(Image.open("small.png"))  # doctest: +SKIP
+    >>> large.size == (4 * small.width, 4 * small.height)  # doctest: +SKIP
+    True
     """
 
     task = "super-resolution"
@@ -151,15 +241,13 @@ class SuperResolutionPipeline(Pipeline):
     @torch.no_grad()
     def upscale_array(self, array: np.ndarray, progress=None) -> np.ndarray:
         net = self.models["model"]
-        multiple = int(getattr(net, "required_multiple", 1))
-        tile = int(self.options.get("tile", 256))
-        out = run_tiled(
+        out = run_in_tiles(
             net,
             to_tensor(array, self.device),
-            multiple=multiple,
+            tile=int(self.options.get("tile", 192)),
+            margin=int(self.options.get("margin", receptive_radius(net))),
+            multiple=int(getattr(net, "required_multiple", 1)),
             scale=self.scale,
-            tile=tile,
-            overlap=16,
             progress=progress,
         )
         return to_numpy(out.clamp(0, 1))

@@ -1,0 +1,145 @@
+"""Smoke runs of train/denoise.py, train/superres.py and train/colorize.py on tiny generated photo folders: a few steps,
+a loadable checkpoint that reproduces its golden output, a card with the protocol's table; the recipes parse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import zoo
+from train import colorize, denoise, engine, superres
+from zoo.publish import validate
+
+SCRIPTS = {"denoise": denoise, "superres": superres, "colorize": colorize}
+RECIPES = {
+    "denoise-gray": "denoise",
+    "denoise-color": "denoise",
+    "superres-x2": "superres",
+    "superres-x4": "superres",
+    "colorize": "colorize",
+}
+COMMON = ["--logger", "none", "--train-batch-size", "2", "--max-train-steps", "3", "--checkpointing-steps", "3",
+          "--sample-steps", "3", "--logging-steps", "1", "--eval-limit", "1"]  # fmt: skip
+
+
+def run(script: str, output: Path, data_root: Path, *flags: str) -> Path:
+    argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(output), *flags]
+    assert SCRIPTS[script].main(argv) == 0
+    return output / "final"
+
+
+def card_table(final: Path) -> str:
+    return (final / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "script"), RECIPES.items())
+def test_recipes_parse_and_name_their_checkpoint(name, script):
+    parser = engine.base_parser("test")
+    SCRIPTS[script].add_flags(parser)
+    args = engine.parse_args(parser, ["--config", name], script)
+    assert args.name == name and args.output_dir == f"outputs/{name}"
+    assert args.max_train_steps and args.resolution and args.lr_scheduler == "cosine"
+    assert zoo.registry.get_entry(name).task == {"denoise": "denoise", "superres": "super-resolution"}.get(
+        script, "colorize"
+    )
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_denoise_smoke_run(channels, data_root, tmp_path, no_bm3d):
+    dataset = "train400" if channels == 1 else "bsds500/train,t91"
+    final = run(
+        "denoise", tmp_path / "run", data_root, "--dataset", dataset, "--channels", str(channels),
+        "--features", "8", "--num-layers", "3", "--resolution", "32", "--patches-per-image", "2",
+    )  # fmt: skip
+    pipe = zoo.load(final)
+    assert pipe.task == "denoise" and pipe.channels == channels and pipe.noise_aware
+    assert pipe.options["protocol"] == "denoise-photo" and pipe.max_sigma == 75
+    mode = "L" if channels == 1 else "RGB"
+    assert pipe(Image.new(mode, (33, 21), 100), sigma=10).mode == mode
+    checked = validate(final, task="denoise")
+    primary = "bsd68" if channels == 1 else "cbsd68"
+    assert f"{primary} sigma=25 PSNR" in checked.metrics
+    card = card_table(final)
+    assert "| noisy input |" in card and "python train/denoise.py" in card and "not measured" in card
+    assert (final / "images" / "denoise_strip.png").is_file() and (final / "images" / "samples.png").is_file()
+    assert {"loss", "psnr"} <= set(json.loads((tmp_path / "run" / "history.json").read_text())[-1])
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_superres_smoke_run(scale, data_root, tmp_path):
+    final = run(
+        "superres", tmp_path / "run", data_root, "--scale", str(scale), "--features", "8", "--num-blocks", "1",
+        "--resolution", str(8 * scale), "--patches-per-image", "2",
+    )  # fmt: skip
+    pipe = zoo.load(final)
+    assert pipe.task == "super-resolution" and pipe.scale == scale
+    assert pipe(Image.new("RGB", (7, 5))).size == (7 * scale, 5 * scale)
+    checked = validate(final, task="super-resolution")
+    assert f"set5 x{scale} PSNR (Y)" in checked.metrics
+    assert "| bicubic |" in card_table(final)
+
+
+def test_superres_x4_starts_from_the_x2_model(data_root, tmp_path, capsys):
+    tiny = ["--features", "8", "--num-blocks", "1", "--patches-per-image", "2", "--no-eval"]
+    x2 = run("superres", tmp_path / "x2", data_root, "--scale", "2", "--resolution", "16", *tiny)
+    x4 = run("superres", tmp_path / "x4", data_root, "--scale", "4", "--resolution", "32", "--init-from", str(x2),
+             "--max-train-steps", "1", "--learning-rate", "1e-9", *tiny)  # fmt: skip
+    donor, net = zoo.load(x2).model.state_dict(), zoo.load(x4).model.state_dict()
+    torch.testing.assert_close(net["body.0.body.0.0.weight"], donor["body.0.body.0.0.weight"], atol=1e-6, rtol=0)
+    assert "upsampler.2.weight" in net and "upsampler.2.weight" not in donor
+    assert "initialised from" in (x4 / "README.md").read_text()
+    argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "bad"), "--scale", "4",
+            "--init-from", str(tmp_path / "nothing-here"), *tiny]  # fmt: skip
+    assert superres.main(argv) == 2
+    assert "--init-from" in capsys.readouterr().err
+
+
+def test_superres_starts_as_bicubic(data_root):
+    """The zeroed last convolution makes the untrained network exactly its bicubic global skip."""
+    args = engine.parse_args(_parser(superres), ["--features", "8", "--num-blocks", "1"], "superres")
+    task = superres.SuperResTask(args)
+    task.build()
+    low = torch.rand(1, 3, 9, 11)
+    bicubic = torch.nn.functional.interpolate(low, scale_factor=2, mode="bicubic", align_corners=False)
+    torch.testing.assert_close(task.nets["generator"](low), bicubic)
+
+
+def _parser(module):
+    parser = engine.base_parser("test")
+    module.add_flags(parser)
+    return parser
+
+
+@pytest.mark.parametrize(("loss", "gan_weight"), [("rebalanced", "0"), ("l1", "0.05")], ids=["rebalanced", "l1+gan"])
+def test_colorize_smoke_run(loss, gan_weight, data_root, tmp_path):
+    final = run(
+        "colorize", tmp_path / "run", data_root, "--ngf", "4", "--num-downs", "3", "--resolution", "32",
+        "--working-size", "64", "--loss", loss, "--gan-weight", gan_weight,
+    )  # fmt: skip
+    pipe = zoo.load(final)
+    assert pipe.task == "colorize" and pipe.working_size == 64
+    out = pipe(Image.new("L", (90, 31), 120))
+    assert out.size == (90, 31) and out.mode == "RGB"
+    assert list((final / "model").iterdir())  # only the generator is published
+    assert not (final / "discriminator").exists()
+    checked = validate(final, task="colorize")
+    assert {"kodak24 PSNR", "kodak24 colourfulness ratio"} <= set(checked.metrics)
+    assert "| gray baseline |" in card_table(final)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert ("critic" in history[-1]) == (gan_weight != "0")
+
+
+def test_rebalancing_weights_favour_rare_colours():
+    rng = np.random.default_rng(0)
+    common = rng.normal(0, 3, (9000, 2))  # near-gray pixels
+    rare = rng.normal(0, 3, (1000, 2)) + np.array([60, 40])  # a few saturated ones
+    ab = np.concatenate([common, rare])
+    weights = colorize.rebalance_weights(ab, mix=0.5)
+    index = colorize.ab_bin_index(torch.from_numpy(ab.T[:, :, None]).float() / colorize.AB_SCALE).numpy().ravel()
+    assert weights[index[-1]] > 2 * weights[index[0]]
+    assert np.mean(weights[index]) == pytest.approx(1.0, rel=1e-4)  # mean weight 1 over the training pixels

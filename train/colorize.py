@@ -1,0 +1,252 @@
+"""Train the colouriser: a U-Net predicting Lab ab from lightness, with a class-rebalanced and/or adversarial loss.
+
+python train/colorize.py --config colorize                        # the published recipe
+python train/colorize.py --config colorize --loss l1 --gan-weight 0 --output-dir outputs/colorize-l1   # plain L1
+
+Plain L1 regression of ab averages the plausible colours of a pixel and gives brown/gray pictures. Two remedies,
+alone or together:
+
+- ``--loss rebalanced``: each pixel's L1 is weighted by how rare its true colour is in the training photos
+  (Zhang et al. 2016's class rebalancing, for regression: ab histogram in 10x10 bins, smoothed, mixed with a uniform
+  distribution by ``--rebalance-mix``, inverted, normalised to mean 1 over the training pixels);
+- ``--gan-weight W > 0``: a conditional PatchGAN (L, ab) -> real/fake adds ``W`` x its adversarial loss.
+
+Photos are first shrunk so their longer side is ``--working-size`` (the pipeline's working resolution), then random
+``--resolution`` crops are taken, so objects appear at the scale the pipeline shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from train import engine
+from train.denoise import photo_folders
+from zoo.data import EpochMixin
+
+DEFAULT_DATA = "bsds500/train,t91"
+AB_SCALE = 110.0  # as zoo.pipelines.colorize: the net's tanh output times this is Lab a/b
+AB_BIN = 10.0  # ab histogram bin width (Zhang et al.)
+AB_BINS = int(2 * AB_SCALE / AB_BIN)  # 22 bins per axis over [-110, 110]
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ngf", type=int, default=32, help="U-Net width")
+    parser.add_argument("--num-downs", type=int, default=5, help="U-Net levels (input multiple of 2**num_downs)")
+    parser.add_argument("--working-size", type=int, default=256, help="longer side the pipeline colourises at")
+    parser.add_argument("--loss", default="rebalanced", choices=["l1", "rebalanced"], help="ab regression loss")
+    parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
+    parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
+    parser.add_argument("--ndf", type=int, default=32, help="PatchGAN width")
+    parser.add_argument("--patches-per-image", type=int, default=8, help="random crops of each photo per epoch")
+
+
+def shrink(image, size: int):
+    """The image with its longer side at most ``size`` (PIL bicubic, antialiased); smaller images are kept."""
+    from PIL import Image
+
+    scale = size / max(image.size)
+    if scale >= 1:
+        return image
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BICUBIC)
+
+
+class LabPatchDataset(EpochMixin, Dataset):
+    """Random crops of photos as ``{"L": [1, p, p] in [-1, 1], "ab": [2, p, p] in [-1, 1]}`` (L / 50 - 1, ab / 110).
+
+    ``L`` is the lightness of the photo's gray version (PIL ``convert("L")``), which is what the pipeline and the
+    evaluation feed the network; ``ab`` is the photo's own chroma. Photos are shrunk to ``working_size`` first and kept
+    in memory as float32 Lab; crop position and one of 8 rotations/flips come from ``(seed, epoch, index)``.
+    """
+
+    def __init__(self, folders, patch_size: int, working_size: int, patches_per_image: int = 8, seed: int = 0):
+        from zoo.color import lightness, rgb_to_lab
+        from zoo.data import DatasetError, list_images, load_image
+
+        self.patch_size, self.patches_per_image, self.seed = patch_size, patches_per_image, seed
+        self.images: list[np.ndarray] = []
+        for folder in folders:
+            for path in list_images(folder):
+                try:
+                    image = shrink(load_image(path, "RGB"), working_size)
+                except DatasetError:
+                    continue
+                if min(image.size) < patch_size:
+                    continue
+                rgb = np.asarray(image, dtype=np.float32) / 255.0
+                light = lightness(np.asarray(image.convert("L"), dtype=np.float32) / 255.0)
+                self.images.append(np.concatenate([light[..., None], rgb_to_lab(rgb)[..., 1:]], axis=2))
+        if not self.images:
+            raise DatasetError(f"no readable photo of at least {patch_size} px (after shrinking) in {folders}")
+
+    def __len__(self) -> int:
+        return len(self.images) * self.patches_per_image
+
+    def __getitem__(self, index: int) -> dict:
+        from zoo.data import dihedral, item_rng
+
+        lab = self.images[index % len(self.images)]
+        rng = item_rng(self.seed, self.epoch, index)
+        size = self.patch_size
+        top = int(rng.integers(0, lab.shape[0] - size + 1))
+        left = int(rng.integers(0, lab.shape[1] - size + 1))
+        patch = dihedral(lab[top : top + size, left : left + size], int(rng.integers(8)))
+        tensor = torch.from_numpy(patch).permute(2, 0, 1)
+        return {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:] / AB_SCALE).clamp(-1.0, 1.0)}
+
+    def ab_values(self) -> np.ndarray:
+        """All training pixels' ab, [N, 2] (for the rebalancing weights)."""
+        return np.concatenate([lab[..., 1:].reshape(-1, 2) for lab in self.images])
+
+
+def rebalance_weights(ab: np.ndarray, mix: float = 0.5, smoothing: float = 5.0) -> np.ndarray:
+    """Per-bin loss weights [AB_BINS * AB_BINS] from training ab values [N, 2] (Zhang et al. 2016, eq. 4).
+
+    ``p`` = ab histogram in 10x10 bins, smoothed by a Gaussian of ``smoothing`` ab units; ``w = 1 / ((1 - mix) p +
+    mix / Q)`` over the Q bins that occur, normalised so that the expected weight of a training pixel is 1.
+    """
+    index = ab_bin_index(torch.from_numpy(np.ascontiguousarray(ab.T[:, :, None])).float() / AB_SCALE).numpy()
+    counts = np.bincount(index.ravel(), minlength=AB_BINS * AB_BINS).reshape(AB_BINS, AB_BINS).astype(np.float64)
+    radius = 3
+    offsets = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (offsets * AB_BIN / smoothing) ** 2)
+    kernel /= kernel.sum()
+    smoothed = np.apply_along_axis(lambda row: np.convolve(row, kernel, mode="same"), 0, counts)
+    smoothed = np.apply_along_axis(lambda row: np.convolve(row, kernel, mode="same"), 1, smoothed)
+    prior = smoothed / smoothed.sum()
+    seen = counts > 0
+    weights = np.zeros_like(prior)
+    weights[seen] = 1.0 / ((1.0 - mix) * prior[seen] + mix / seen.sum())
+    empirical = counts / counts.sum()
+    weights /= (empirical * weights).sum()
+    return weights.ravel().astype(np.float32)
+
+
+def ab_bin_index(ab: torch.Tensor) -> torch.Tensor:
+    """Flat histogram bin ``a_bin * 22 + b_bin`` of ab / 110 given as ``[..., 2, H, W]`` -> ``[..., H, W]``."""
+    bins = ((ab * AB_SCALE + AB_SCALE) / AB_BIN).floor().long().clamp(0, AB_BINS - 1)
+    return bins.select(-3, 0) * AB_BINS + bins.select(-3, 1)
+
+
+def lab_batch_to_images(light: torch.Tensor, ab: torch.Tensor) -> list:
+    """[N,1,H,W] L (-1..1) and [N,2,H,W] ab (-1..1) -> N RGB PIL images."""
+    from PIL import Image
+
+    from zoo.color import lab_to_rgb
+
+    lab = torch.cat([(light + 1.0) * 50.0, ab.clamp(-1, 1) * AB_SCALE], dim=1).permute(0, 2, 3, 1)
+    return [Image.fromarray(np.rint(lab_to_rgb(item.numpy()) * 255).astype(np.uint8)) for item in lab.detach().cpu()]
+
+
+class ColorizeTask(engine.Task):
+    def build(self) -> None:
+        from zoo.nets import ColorizationUNet, PatchDiscriminator
+
+        a = self.args
+        net = ColorizationUNet(num_downs=a.num_downs, ngf=a.ngf)
+        self.nets = {"generator": net}
+        self.optimizers = {"generator": self.adam(net)}
+        if a.gan_weight > 0:
+            critic = PatchDiscriminator(in_channels=3, ndf=a.ndf, n_layers=3)
+            self.nets["discriminator"] = critic
+            self.optimizers["discriminator"] = self.adam(critic)
+
+    def dataset(self):
+        a = self.args
+        size = a.resolution or 128
+        self.folders = photo_folders(a.dataset, a.data_dir, DEFAULT_DATA)
+        data = LabPatchDataset(self.folders, size, a.working_size, a.patches_per_image, seed=a.seed)
+        if a.loss == "rebalanced":
+            self.weights = torch.from_numpy(rebalance_weights(data.ab_values(), a.rebalance_mix))
+        items = [data[i] for i in range(min(4, len(data)))]
+        self.preview = {key: torch.stack([item[key] for item in items]) for key in ("L", "ab")}
+        return data
+
+    def regression_loss(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        error = (prediction - target).abs()
+        if self.args.loss == "l1":
+            return error.mean()
+        weights = self.weights.to(target.device)[ab_bin_index(target)]  # [N, H, W]
+        return (error * weights[:, None]).mean()
+
+    def training_step(self, batch, accelerator, step):
+        a = self.args
+        net, opt = self.nets["generator"], self.optimizers["generator"]
+        light, ab = batch["L"], batch["ab"]
+        fake = net(light)  # through forward, so DDP synchronises gradients
+        logs = {}
+        if a.gan_weight > 0:
+            critic, critic_opt = self.nets["discriminator"], self.optimizers["discriminator"]
+            # Real and fake in one forward: one DDP reduction per backward, batch norm sees both halves.
+            pairs = torch.cat([torch.cat([light, ab], 1), torch.cat([light, fake.detach()], 1)])
+            logits = critic(pairs)
+            real_logits, fake_logits = logits.chunk(2)
+            critic_loss = 0.5 * (
+                F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+            )
+            critic_opt.zero_grad(set_to_none=True)
+            accelerator.backward(critic_loss)
+            critic_opt.step()
+            fooled = critic(torch.cat([light, fake], 1))
+            adversarial = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+            logs.update(critic=critic_loss.item(), adversarial=adversarial.item())
+        regression = self.regression_loss(fake, ab)
+        loss = regression + a.gan_weight * adversarial if a.gan_weight > 0 else regression
+        opt.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        opt.step()
+        with torch.no_grad():
+            logs.update(loss=loss.item(), l1=(fake - ab).abs().mean().item(), chroma=fake.abs().mean().item())
+        return logs
+
+    def samples(self, nets):
+        """Rows: gray input, colourised, original."""
+        from zoo.pipelines.images import image_grid
+
+        net = nets["generator"]
+        light = self.preview["L"].to(next(net.parameters()).device)
+        with torch.no_grad():
+            ab = net(light).cpu()
+        gray = lab_batch_to_images(light.cpu(), torch.zeros_like(ab))
+        return image_grid(
+            gray + lab_batch_to_images(light.cpu(), ab) + lab_batch_to_images(light.cpu(), self.preview["ab"]),
+            columns=len(light),
+        )
+
+    def pipeline(self, nets):
+        from zoo.pipelines import ColorizePipeline
+
+        options = {"working_size": self.args.working_size, "protocol": "colorize"}
+        return ColorizePipeline({"model": nets["generator"]}, options=options)
+
+    def card_info(self):
+        a = self.args
+        loss = "class-rebalanced L1" if a.loss == "rebalanced" else "L1"
+        if a.gan_weight > 0:
+            loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
+        size = a.resolution or 128
+        return {
+            "tags": ["colorization", "unet"] + (["gan"] if a.gan_weight > 0 else []),
+            "data": (
+                f"{a.dataset or DEFAULT_DATA}: photos shrunk to a longer side of {a.working_size}, random "
+                f"{size}x{size} crops (one of 8 rotations/flips); input L of the PIL gray image, target Lab ab; "
+                f"loss: {loss}"
+            ),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    return engine.main(ColorizeTask, "colorize", __doc__.splitlines()[0], add_flags, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

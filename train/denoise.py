@@ -1,0 +1,134 @@
+"""Train a noise-level-aware photo denoiser (FFDNet) for Gaussian noise of sigma 0-75 in one model.
+
+python train/denoise.py --config denoise-gray     # gray photos, train400
+python train/denoise.py --config denoise-color    # colour photos, bsds500/train + t91
+
+Every training patch gets its own noise level, uniform in [0, --max-sigma] (0-255 scale); the network is told that
+level (FFDNet's noise-level map) and learns to remove the noise at half resolution (2x2 pixel unshuffle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+import torch.nn.functional as F
+
+from train import engine
+
+
+def photo_folders(spec: str | None, data_dir: str | None, default: str) -> list[Path]:
+    """The image folders of a comma-separated ``--dataset`` (``"bsds500/train,t91"``), names under the data root."""
+    from zoo.data import resolve_dataset
+
+    names = [name.strip() for name in (spec or default).split(",") if name.strip()]
+    if not names:
+        raise engine.TrainingError(f"--dataset {spec!r} names no folder; e.g. --dataset {default}")
+    return [resolve_dataset(name, data_dir) for name in names]
+
+
+def to_pil(batch: torch.Tensor) -> list:
+    """[N, C, H, W] in [0, 1] -> N PIL images (L for one channel, RGB for three), for sample grids."""
+    from zoo.pipelines.images import from_array, to_numpy
+
+    return [from_array(to_numpy(item[None])) for item in batch.detach().float().cpu().clamp(0, 1)]
+
+
+def psnr_of(output: torch.Tensor, target: torch.Tensor) -> float:
+    """Batch PSNR (dB) of a [0, 1] output, for the training log."""
+    mse = F.mse_loss(output.detach().clamp(0, 1), target).clamp_min(1e-10)
+    return float(10 * torch.log10(1 / mse))
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channels", type=int, default=1, choices=[1, 3], help="1: gray photos, 3: colour photos")
+    parser.add_argument("--features", type=int, default=64, help="FFDNet width (paper: 64 gray, 96 colour)")
+    parser.add_argument("--num-layers", type=int, default=15, help="FFDNet depth (paper: 15 gray, 12 colour)")
+    parser.add_argument("--max-sigma", type=float, default=75.0, help="noise levels are drawn from [0, max] (0-255)")
+    parser.add_argument(
+        "--patches-per-image", type=int, default=16, help="random patches drawn from each photo per epoch"
+    )
+
+
+class DenoiseTask(engine.Task):
+    def build(self) -> None:
+        from zoo.nets import FFDNet
+
+        a = self.args
+        net = FFDNet(in_channels=a.channels, features=a.features, num_layers=a.num_layers, max_sigma=a.max_sigma)
+        # Start as the identity (predicted noise 0): zeroing the last convolution trains markedly faster early on
+        # (measured: +2 dB training PSNR after 300 steps of a small FFDNet).
+        torch.nn.init.zeros_(net.body[-1].weight)
+        torch.nn.init.zeros_(net.body[-1].bias)
+        self.nets = {"denoiser": net}
+        self.optimizers = {"denoiser": self.adam(net)}
+
+    def dataset(self):
+        from zoo.data import ImagePatchDataset
+
+        a = self.args
+        a.dataset = a.dataset or ("train400" if a.channels == 1 else "bsds500/train,t91")
+        self.folders = photo_folders(a.dataset, a.data_dir, a.dataset)
+        data = ImagePatchDataset(
+            self.folders,
+            patch_size=a.resolution or 64,
+            mode="L" if a.channels == 1 else "RGB",
+            patches_per_image=a.patches_per_image,
+            seed=a.seed,
+        )
+        self.preview = torch.stack([data[i]["image"] for i in range(min(4, len(data)))])
+        return data
+
+    def training_step(self, batch, accelerator, step):
+        net, opt = self.nets["denoiser"], self.optimizers["denoiser"]
+        clean = batch["image"]
+        sigma = torch.rand(clean.shape[0], device=clean.device) * (self.args.max_sigma / 255.0)
+        noisy = clean + sigma.view(-1, 1, 1, 1) * torch.randn_like(clean)
+        output = net(noisy, sigma)  # through forward, so DDP synchronises gradients
+        loss = F.mse_loss(output, clean)
+        opt.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        opt.step()
+        return {"loss": loss.item(), "psnr": psnr_of(output, clean)}
+
+    def samples(self, nets):
+        """Rows: clean patches, with noise of sigma 25, denoised."""
+        from zoo.pipelines.images import image_grid
+
+        net = nets["denoiser"]
+        clean = self.preview.to(next(net.parameters()).device)
+        generator = torch.Generator().manual_seed(0)
+        noisy = clean + 25 / 255 * torch.randn(clean.shape, generator=generator).to(clean.device)
+        with torch.no_grad():
+            output = net(noisy, 25 / 255).clamp(0, 1)
+        return image_grid(to_pil(noisy) + to_pil(output) + to_pil(clean), columns=len(clean))
+
+    def pipeline(self, nets):
+        from zoo.pipelines import DenoisePipeline
+
+        a = self.args
+        options = {"channels": a.channels, "noise_aware": True, "max_sigma": a.max_sigma, "protocol": "denoise-photo"}
+        return DenoisePipeline({"model": nets["denoiser"]}, options=options)
+
+    def card_info(self):
+        a = self.args
+        return {
+            "tags": ["denoising", "ffdnet"],
+            "data": (
+                f"{a.dataset}: random {a.resolution or 64}x{a.resolution or 64} patches ({a.patches_per_image} per "
+                "photo and epoch, one of 8 rotations/flips), each with Gaussian noise of its own sigma, uniform in "
+                f"[0, {a.max_sigma:g}] (0-255 scale), not clipped"
+            ),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    return engine.main(DenoiseTask, "denoise", __doc__.splitlines()[0], add_flags, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
