@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
+from zoo.losses import batch_psnr
 
 PREVIEW = 8  # training images shown in the sample grids
 
@@ -107,9 +108,7 @@ class AutoencoderTask(engine.Task):
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         opt.step()
-        with torch.no_grad():
-            mse = F.mse_loss(output.detach().clamp(0, 1), x).clamp_min(1e-10)
-        return {"loss": loss.item(), "psnr": float(10 * torch.log10(1 / mse))}
+        return {"loss": loss.item(), "psnr": batch_psnr(output, x)}
 
     def samples(self, nets):
         """Rows: the network input (upscaled for superres), the output, the clean target."""

@@ -29,8 +29,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from train import engine
-from train.denoise import photo_folders
-from zoo.data import EpochMixin
+from zoo.data import EpochMixin, resolve_datasets
 
 DEFAULT_DATA = "bsds500/train,t91"
 AB_SCALE = 110.0  # as zoo.pipelines.colorize: the net's tanh output times this is Lab a/b
@@ -162,7 +161,7 @@ class ColorizeTask(engine.Task):
     def dataset(self):
         a = self.args
         size = a.resolution or 128
-        self.folders = photo_folders(a.dataset, a.data_dir, DEFAULT_DATA)
+        self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
         data = LabPatchDataset(self.folders, size, a.working_size, a.patches_per_image, seed=a.seed)
         if a.loss == "rebalanced":
             self.weights = torch.from_numpy(rebalance_weights(data.ab_values(), a.rebalance_mix))

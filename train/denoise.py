@@ -19,29 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
-
-
-def photo_folders(spec: str | None, data_dir: str | None, default: str) -> list[Path]:
-    """The image folders of a comma-separated ``--dataset`` (``"bsds500/train,t91"``), names under the data root."""
-    from zoo.data import resolve_dataset
-
-    names = [name.strip() for name in (spec or default).split(",") if name.strip()]
-    if not names:
-        raise engine.TrainingError(f"--dataset {spec!r} names no folder; e.g. --dataset {default}")
-    return [resolve_dataset(name, data_dir) for name in names]
-
-
-def to_pil(batch: torch.Tensor) -> list:
-    """[N, C, H, W] in [0, 1] -> N PIL images (L for one channel, RGB for three), for sample grids."""
-    from zoo.pipelines.images import from_array, to_numpy
-
-    return [from_array(to_numpy(item[None])) for item in batch.detach().float().cpu().clamp(0, 1)]
-
-
-def psnr_of(output: torch.Tensor, target: torch.Tensor) -> float:
-    """Batch PSNR (dB) of a [0, 1] output, for the training log."""
-    mse = F.mse_loss(output.detach().clamp(0, 1), target).clamp_min(1e-10)
-    return float(10 * torch.log10(1 / mse))
+from zoo.data import resolve_datasets
+from zoo.losses import batch_psnr
+from zoo.pipelines.images import tensors_to_images
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +52,7 @@ class DenoiseTask(engine.Task):
 
         a = self.args
         a.dataset = a.dataset or ("train400" if a.channels == 1 else "bsds500/train,t91")
-        self.folders = photo_folders(a.dataset, a.data_dir, a.dataset)
+        self.folders = resolve_datasets(a.dataset, a.data_dir, a.dataset)
         data = ImagePatchDataset(
             self.folders,
             patch_size=a.resolution or 64,
@@ -93,7 +73,7 @@ class DenoiseTask(engine.Task):
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         opt.step()
-        return {"loss": loss.item(), "psnr": psnr_of(output, clean)}
+        return {"loss": loss.item(), "psnr": batch_psnr(output, clean)}
 
     def samples(self, nets):
         """Rows: clean patches, with noise of sigma 25, denoised."""
@@ -105,7 +85,9 @@ class DenoiseTask(engine.Task):
         noisy = clean + 25 / 255 * torch.randn(clean.shape, generator=generator).to(clean.device)
         with torch.no_grad():
             output = net(noisy, 25 / 255).clamp(0, 1)
-        return image_grid(to_pil(noisy) + to_pil(output) + to_pil(clean), columns=len(clean))
+        return image_grid(
+            tensors_to_images(noisy) + tensors_to_images(output) + tensors_to_images(clean), columns=len(clean)
+        )
 
     def pipeline(self, nets):
         from zoo.pipelines import DenoisePipeline

@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
-from train.denoise import photo_folders, psnr_of, to_pil
+from zoo.data import resolve_datasets
+from zoo.losses import batch_psnr
+from zoo.pipelines.images import tensors_to_images
 
 DEFAULT_DATA = "t91,bsds500/train"
 
@@ -80,7 +82,7 @@ class SuperResTask(engine.Task):
         from zoo.data import ImagePatchDataset
 
         a = self.args
-        self.folders = photo_folders(a.dataset, a.data_dir, DEFAULT_DATA)
+        self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
         data = ImagePatchDataset(
             self.folders,
             patch_size=a.resolution or 24 * a.scale,
@@ -101,7 +103,7 @@ class SuperResTask(engine.Task):
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         opt.step()
-        return {"loss": loss.item(), "psnr": psnr_of(sr, hr)}
+        return {"loss": loss.item(), "psnr": batch_psnr(sr, hr)}
 
     def samples(self, nets):
         """Rows: bicubic upscale of the LR patch, the network's output, the HR patch."""
@@ -113,7 +115,7 @@ class SuperResTask(engine.Task):
         with torch.no_grad():
             sr = net(lr).clamp(0, 1)
         bicubic = F.interpolate(lr, scale_factor=self.args.scale, mode="bicubic", align_corners=False)
-        return image_grid(to_pil(bicubic) + to_pil(sr) + to_pil(hr), columns=len(hr))
+        return image_grid(tensors_to_images(bicubic) + tensors_to_images(sr) + tensors_to_images(hr), columns=len(hr))
 
     def pipeline(self, nets):
         from zoo.pipelines import SuperResolutionPipeline

@@ -26,3 +26,9 @@ def judged_real(prediction: torch.Tensor, mode: str = "vanilla") -> float:
     """Share of outputs the discriminator calls real (logit > 0; LSGAN output > 0.5): the course's health signal."""
     threshold = 0.5 if mode == "lsgan" else 0.0
     return float((prediction.detach() > threshold).float().mean())
+
+
+def batch_psnr(output: torch.Tensor, target: torch.Tensor) -> float:
+    """PSNR (dB) of a batch of [0, 1] outputs against targets (clipped, one number), for training logs."""
+    mse = F.mse_loss(output.detach().clamp(0, 1), target).clamp_min(1e-10)
+    return float(10 * torch.log10(1 / mse))

@@ -18,7 +18,7 @@ from zoo.data.images import (
 )
 from zoo.data.pairs import PAIRED_HALVES, PAIRED_TASK_DIRECTION, ImageRef, PairedImageDataset, UnpairedImageDataset
 from zoo.data.patches import ImagePatchDataset
-from zoo.data.paths import ENV_VAR, data_root, dataset_dir, resolve_dataset
+from zoo.data.paths import ENV_VAR, data_root, dataset_dir, resolve_dataset, resolve_datasets
 from zoo.data.sampling import EpochMixin, UnpairedOrder, item_rng, partner_conflicts
 from zoo.data.synthetic import (
     BACKGROUND,
@@ -40,5 +40,6 @@ __all__ = [
     "UnpairedImageDataset", "UnpairedOrder", "circles_and_squares", "circles_and_squares_dataset",
     "circles_to_rectangles", "circles_to_rectangles_dataset", "data_root", "dataset_dir", "dihedral", "item_rng",
     "list_images", "load_image", "load_mnist", "partner_conflicts", "read_idx", "readable_images",
-    "resolve_dataset", "shape_mask", "sine_points", "split_pair", "to_tensor", "vertical_lines", "write_idx",
+    "resolve_dataset", "resolve_datasets", "shape_mask", "sine_points", "split_pair", "to_tensor", "vertical_lines",
+    "write_idx",
 ]  # fmt: skip

@@ -74,3 +74,11 @@ def resolve_dataset(name_or_path: str | Path, data_dir: str | Path | None = None
             raise DatasetError(f"dataset folder {path} does not exist; check the path")
         return path
     return dataset_dir(name_or_path, data_dir)
+
+
+def resolve_datasets(spec: str | None, data_dir: str | Path | None = None, default: str = "") -> list[Path]:
+    """The folders of a comma-separated ``--dataset`` spec (``"bsds500/train,t91"``), each as ``resolve_dataset``."""
+    names = [name.strip() for name in (spec or default).split(",") if name.strip()]
+    if not names:
+        raise DatasetError(f"--dataset {spec!r} names no folder; e.g. --dataset {default or 'bsds500/train'}")
+    return [resolve_dataset(name, data_dir) for name in names]

@@ -221,3 +221,8 @@ def image_grid(
         box = (padding + col * (width + padding), padding + row * (height + padding))
         grid.paste(image.convert(mode).resize((width, height)), box)
     return grid
+
+
+def tensors_to_images(batch: torch.Tensor) -> list[Image.Image]:
+    """[N, C, H, W] in [0, 1] -> N PIL images (L for one channel, RGB for three), e.g. for sample grids."""
+    return [from_array(to_numpy(item[None])) for item in batch.detach().float().cpu().clamp(0, 1)]
