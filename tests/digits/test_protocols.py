@@ -182,7 +182,10 @@ def test_classifier_protocol_keys(pipes, data_dir, tmp_path):
 
 def test_vae_protocol_still_works(pipes, data_dir, tmp_path):
     records, _, figures = evaluate(pipes["vae"], str(data_dir), folder=tmp_path)
-    assert keys(records) == {("this model", k, None) for k in ("ELBO", "BCE", "KL", "PSNR")}
+    metrics = ("ELBO", "BCE", "KL", "PSNR")
+    assert keys(records) == {(method, k, None) for method in ("this model", "mean training image") for k in metrics}
+    by_method = {(r.method, r.metric): r.value for r in records}
+    assert by_method[("mean training image", "KL")] == 0.0
     assert len(figures) == 3
 
 
