@@ -726,8 +726,30 @@ def gan_tab(tab: gr.Tab) -> tuple[gr.Markdown, gr.Dropdown]:
     return notice, model
 
 
+def _save_pil_to_cache_once(img: Image.Image, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    """gradio's output cache, without its race: the file is named after its content, and gradio rewrote it in place
+    on every save, so two visitors getting the same output at once could truncate a file while it was being served
+    (seen as failed downloads in tests/reliability/test_load.py). Write it only when missing, atomically."""
+    import threading
+
+    from gradio import processing_utils
+
+    data = processing_utils.encode_pil_to_bytes(img, format)
+    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+    folder.mkdir(exist_ok=True, parents=True)
+    target = (folder / f"{name}.{format}").resolve()
+    if not (target.is_file() and target.stat().st_size == len(data)):
+        partial = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    return str(target)
+
+
 def build_demo() -> gr.Blocks:
     """The Blocks app (not launched). Reads the catalog for the dropdowns; loads no model."""
+    from gradio import processing_utils
+
+    processing_utils.save_pil_to_cache = _save_pil_to_cache_once
     with gr.Blocks(title="Image-to-image model zoo", analytics_enabled=False) as demo:
         gr.Markdown(
             "# Image-to-image model zoo\nSmall PyTorch models for denoising, colourisation, super-resolution, "

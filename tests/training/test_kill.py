@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from tests.training.test_engine import ROOT, TINY, final_weights, run_vae
 from train import engine
 
-STEPS = 60
+STEPS = 160  # long enough that a resumed run is still training when the next kill comes, even on a busy machine
 
 
 def _args(data: Path, out: Path) -> list[str]:
