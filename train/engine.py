@@ -253,13 +253,13 @@ def git_commit() -> str:
 
 
 def hardware(accelerator: Any) -> str:
-    import platform
 
     if torch.cuda.is_available() and accelerator.device.type == "cuda":
         what = torch.cuda.get_device_name(0)
     else:
-        cpu = platform.processor() or platform.machine()
-        what = f"CPU {cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+        from zoo.machine import cpu_name
+
+        what = f"CPU {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
     return f"{what} x {accelerator.num_processes} process(es)"
 
 

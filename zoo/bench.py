@@ -33,14 +33,9 @@ PHOTO_TASKS = {"denoise", "super-resolution", "colorize"}
 def machine_info() -> dict[str, Any]:
     import torch
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from zoo.machine import cpu_name
+
+    cpu = cpu_name()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

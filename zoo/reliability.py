@@ -50,14 +50,9 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def machine() -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from zoo.machine import cpu_name
+
+    cpu = cpu_name()
     memory = "unknown"
     try:
         kib = int(Path("/proc/meminfo").read_text().split()[1])
