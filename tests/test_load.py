@@ -99,3 +99,17 @@ def test_missing_revision_is_a_clear_error(isolated_zoo, tiny_checkpoint, local_
         zoo.load("someone/tiny-vae", revision="0" * 40)
     with pytest.raises(zoo.ModelNotFoundError, match="no repo"):
         zoo.load("someone/absent")
+
+
+def test_a_failed_lookup_imports_no_model_code():
+    """Resolution runs before torch/diffusers are imported, so a wrong name fails in well under a second."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, zoo\n"
+        "try:\n    zoo.load('vae-mnsit')\nexcept zoo.ModelNotFoundError:\n    pass\n"
+        "print('diffusers' in sys.modules, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -56,9 +56,10 @@ def load(
     Raises ``ModelNotFoundError`` (unknown name, not downloadable) or ``CheckpointError`` (corrupt or tampered files).
     """
     from zoo.hub import resolve
-    from zoo.pipelines import load_pipeline
 
     found = resolve(name_or_path, revision=revision, cache_dir=cache_dir)
+    from zoo.pipelines import load_pipeline  # torch + diffusers (~3 s): only once there is something to load
+
     name = found.entry.name if found.entry else (found.repo_id or str(name_or_path))
     pipe = load_pipeline(found.path, device=device, name=name)
     pipe.source = found.source
