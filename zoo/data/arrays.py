@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from zoo.data.errors import DatasetError
 from zoo.data.images import to_tensor
-from zoo.data.sampling import EpochMixin, UnpairedOrder
+from zoo.data.sampling import UnpairedOrder, UnpairedOrderMixin
 
 __all__ = ["ArrayImageDataset", "ArrayPairedDataset", "ArrayUnpairedDataset"]
 
@@ -77,7 +77,7 @@ class ArrayPairedDataset(Dataset):
         }
 
 
-class ArrayUnpairedDataset(EpochMixin, Dataset):
+class ArrayUnpairedDataset(UnpairedOrderMixin, Dataset):
     """Two uint8 image domains in the order of ``UnpairedOrder``: ``{"A", "B"}`` in [-1, 1], ``"index_a"``,
     ``"index_b"``. ``partnered=True`` when A[i] and B[i] belong together and must never meet in one step (see
     ``UnpairedOrder``); read it with a sequential sampler and call ``set_epoch`` each epoch."""
@@ -92,13 +92,6 @@ class ArrayUnpairedDataset(EpochMixin, Dataset):
     ) -> None:
         self.images_a, self.images_b = _uint8_images(images_a, "images_a"), _uint8_images(images_b, "images_b")
         self.order = UnpairedOrder(len(self.images_a), len(self.images_b), partnered, seed=seed, shuffle=shuffle)
-
-    @property
-    def max_items_per_step(self) -> int:
-        return self.order.max_items_per_step
-
-    def __len__(self) -> int:
-        return len(self.order)
 
     def __getitem__(self, position: int) -> dict:
         index_a, index_b = self.order.indices(position, self.epoch)

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from zoo.data.errors import DatasetError
 from zoo.data.images import list_images, load_image, readable_images, split_pair, to_tensor
-from zoo.data.sampling import EpochMixin, UnpairedOrder, item_rng
+from zoo.data.sampling import EpochMixin, UnpairedOrder, UnpairedOrderMixin, item_rng
 
 __all__ = ["PAIRED_HALVES", "PAIRED_TASK_DIRECTION", "ImageRef", "PairedImageDataset", "UnpairedImageDataset"]
 
@@ -117,7 +117,7 @@ class ImageRef:
         return left if self.half == "left" else right
 
 
-class UnpairedImageDataset(EpochMixin, Dataset):
+class UnpairedImageDataset(UnpairedOrderMixin, Dataset):
     """Two image domains without alignment: ``{"A", "B"}`` float ``[3, crop, crop]`` in [-1, 1], plus
     ``"index_a"``, ``"index_b"``, ``"path_a"``, ``"path_b"``.
 
@@ -177,13 +177,6 @@ class UnpairedImageDataset(EpochMixin, Dataset):
     @property
     def partnered(self) -> bool:
         return self.order.partnered
-
-    @property
-    def max_items_per_step(self) -> int:
-        return self.order.max_items_per_step
-
-    def __len__(self) -> int:
-        return len(self.order)
 
     def __getitem__(self, position: int) -> dict:
         index_a, index_b = self.order.indices(position, self.epoch)

@@ -31,6 +31,19 @@ class EpochMixin:
         self.epoch = int(epoch)
 
 
+class UnpairedOrderMixin(EpochMixin):
+    """Length and step bound of a dataset whose items follow ``self.order`` (an ``UnpairedOrder``)."""
+
+    order: UnpairedOrder
+
+    @property
+    def max_items_per_step(self) -> int:
+        return self.order.max_items_per_step
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
 class UnpairedOrder:
     """Which A and which B item the dataset position ``k`` shows in an epoch.
 
