@@ -36,8 +36,13 @@ def test_publish_to_mirror_records_hashes_and_metrics(isolated_zoo, tiny_checkpo
     assert main([str(tiny_checkpoint), "--name", "vae-mnist", "--to", "mirror"]) == 0
     target = isolated_zoo.mirror / "imagezoo" / "vae-mnist"
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
-    assert files == ["README.md", "golden.safetensors", "model/config.json",
-                     "model/diffusion_pytorch_model.safetensors", "pipeline.json"]
+    assert files == [
+        "README.md",
+        "golden.safetensors",
+        "model/config.json",
+        "model/diffusion_pytorch_model.safetensors",
+        "pipeline.json",
+    ]
     entry = registry.get_entry("vae-mnist")
     assert entry.published and set(entry.files) == set(files)
     assert entry.metrics == {"mnist test ELBO": -500.0}
@@ -59,8 +64,9 @@ def test_publish_to_hub_then_load_back(isolated_zoo, tiny_checkpoint, local_hub,
     pipe = zoo.load("vae-mnist")  # not in the mirror: downloads the pinned revision, checks hashes
     assert pipe.source == "hub"
     reference = zoo.load(tiny_checkpoint)
-    assert all(np.array_equal(np.asarray(a), np.asarray(b))
-               for a, b in zip(pipe.sample(2), reference.sample(2), strict=True))
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(pipe.sample(2), reference.sample(2), strict=True)
+    )
     assert "hf_secret_test_token" not in json.dumps(entry.to_dict())
 
 

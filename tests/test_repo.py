@@ -10,8 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def _readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
-    return [line for line in re.findall(r"```bash\n(.*?)```", section, re.S) for line in line.splitlines()
-            if line and not line.startswith("#")]
+    return [
+        line
+        for line in re.findall(r"```bash\n(.*?)```", section, re.S)
+        for line in line.splitlines()
+        if line and not line.startswith("#")
+    ]
 
 
 def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():

@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
+import torch.nn.functional as F
 
 from train import engine
 from zoo.losses import gan_loss
@@ -35,7 +36,25 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ngf", type=int, default=64, help="DCGAN generator width")
     parser.add_argument("--ndf", type=int, default=64, help="DCGAN discriminator width")
     parser.add_argument("--embed-dim", type=int, default=50, help="conditional generator's label embedding size")
+    parser.add_argument(
+        "--g-label-injection",
+        default="input",
+        choices=["input", "map"],
+        help="where a conditional G takes its label: joined with z, or as a label-map channel after the projection",
+    )
+    parser.add_argument(
+        "--aux-class-weight",
+        type=float,
+        default=0.0,
+        help="AC-GAN: weight of a class head on D (cross-entropy on real images; G is pushed to the requested class)",
+    )
     parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D")
+    parser.add_argument(
+        "--d-conditioning",
+        default="channel",
+        choices=["channel", "projection"],
+        help="how a conditional D sees the label: an extra label-map channel, or a projection of its features",
+    )
     parser.add_argument("--hidden", type=int, default=64, help="toy GAN MLP width")
     parser.add_argument("--toy-points", type=int, default=20000, help="toy GAN training set size (x uniform in +-pi)")
     parser.add_argument("--real-label", type=float, default=0.9, help="one-sided label smoothing: D's target on real")
@@ -73,10 +92,22 @@ class GANTask(engine.Task):
             names = FASHION_CLASSES if "fashion" in (a.dataset or "mnist") else MNIST_CLASSES
             self.labels = list(names) if a.conditional else []
             classes = len(self.labels)
+            if a.aux_class_weight and not (a.conditional and a.d_conditioning == "projection"):
+                raise engine.TrainingError("--aux-class-weight needs --conditional and --d-conditioning projection")
             generator = DCGANGenerator(
-                latent_dim=a.latent_dim or 100, num_classes=classes, ngf=a.ngf, embed_dim=a.embed_dim
+                latent_dim=a.latent_dim or 100,
+                num_classes=classes,
+                ngf=a.ngf,
+                embed_dim=a.embed_dim,
+                label_injection=a.g_label_injection,
             )
-            discriminator = DCGANDiscriminator(num_classes=classes, ndf=a.ndf, dropout=a.dropout)
+            discriminator = DCGANDiscriminator(
+                num_classes=classes,
+                ndf=a.ndf,
+                dropout=a.dropout,
+                conditioning=a.d_conditioning,
+                auxiliary_classes=classes if a.aux_class_weight else 0,
+            )
         if not 0.5 < a.real_label <= 1.0:
             raise engine.TrainingError(f"--real-label must be in (0.5, 1], got {a.real_label}")
         self.nets = {"generator": generator, "discriminator": discriminator}
@@ -100,25 +131,39 @@ class GANTask(engine.Task):
         real = batch["image"]
         n, device = real.shape[0], real.device
         z = torch.randn(n, self.latent_dim, device=device)
+        aux = self.args.aux_class_weight
+        logs = {}
         if self.labels:
             real_labels = batch["label"]
             fake_labels = torch.randint(0, len(self.labels), (n,), device=device)
             fake = generator(z, fake_labels)
-            d_out = discriminator(torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]))
+            d_out = discriminator(
+                torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]), with_class_logits=bool(aux)
+            )
         else:
             fake_labels = None
             fake = generator(z)
             d_out = discriminator(torch.cat([real, fake.detach()]))
+        d_out, d_classes = d_out if aux else (d_out, None)
         d_real, d_fake = d_out[:n], d_out[n:]
         # One-sided label smoothing: real targets are real_label (0.9), fake targets stay 0.
         loss_d = gan_loss(d_real, True, real_target=self.args.real_label) + gan_loss(d_fake, False)
+        if d_classes is not None:  # AC-GAN: D's class head learns the classes from real images only
+            loss_d = loss_d + aux * F.cross_entropy(d_classes[:n], real_labels)
+            logs["d_class_acc_real"] = (d_classes[:n].argmax(1) == real_labels).float().mean().item()
         opt_d.zero_grad(set_to_none=True)
         accelerator.backward(loss_d)
         opt_d.step()
 
         # G: the non-saturating loss, D (just updated) judging the same fakes with "real" targets.
-        d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
-        loss_g = gan_loss(d_gen, True)
+        if aux:
+            d_gen, gen_classes = discriminator(fake, fake_labels, with_class_logits=True)
+            loss_class = F.cross_entropy(gen_classes, fake_labels)
+            loss_g = gan_loss(d_gen, True) + aux * loss_class
+            logs["g_class_acc"] = (gen_classes.detach().argmax(1) == fake_labels).float().mean().item()
+        else:
+            d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
+            loss_g = gan_loss(d_gen, True)
         opt_g.zero_grad(set_to_none=True)
         accelerator.backward(loss_g)
         opt_g.step()
@@ -130,7 +175,7 @@ class GANTask(engine.Task):
             "loss_g": loss_g.item(),
             "d_acc_real": (d_real.detach() > threshold).float().mean().item(),
             "d_acc_fake": (d_fake.detach() <= threshold).float().mean().item(),
-        }
+        } | logs
 
     @property
     def latent_dim(self) -> int:

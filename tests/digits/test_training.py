@@ -26,7 +26,8 @@ RUNS = {
                       {"channels": 1, "image_size": 28, "protocol": "denoise-digits"}, "sigma=0.5 PSNR"),
     "superres-mnist": (autoencoder, ["--objective", "superres", "--base-channels", "4"], "SuperResolutionPipeline",
                        {"scale": 2, "channels": 1, "protocol": "superres-digits"}, "x2 SSIM"),
-    "cgan-mnist": (gan, ["--conditional", "--ngf", "4", "--ndf", "4", "--latent-dim", "8"], "GANPipeline",
+    "cgan-mnist": (gan, ["--conditional", "--ngf", "4", "--ndf", "4", "--latent-dim", "8", "--g-label-injection",
+                         "map", "--d-conditioning", "projection", "--aux-class-weight", "1"], "GANPipeline",
                    {"labels": DIGITS}, "label accuracy"),
     "gan-mnist": (gan, ["--ngf", "4", "--ndf", "4", "--latent-dim", "8"], "GANPipeline", {"labels": []},
                   "classes covered"),
@@ -86,11 +87,16 @@ def _task(task_class, add_flags, script, argv):
     return task
 
 
+AC_GAN = ["--conditional", "--ngf", "4", "--ndf", "4", "--g-label-injection", "map", "--d-conditioning", "projection",
+          "--aux-class-weight", "1"]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "flags",
-    [["--conditional", "--ngf", "4", "--ndf", "4"], ["--ngf", "4", "--ndf", "4"], ["--model", "toy", "--hidden", "8"]],
-    ids=["conditional", "unconditional", "toy"],
-)
+    [["--conditional", "--ngf", "4", "--ndf", "4"], AC_GAN, ["--ngf", "4", "--ndf", "4"],
+     ["--model", "toy", "--hidden", "8"]],
+    ids=["conditional", "ac-gan", "unconditional", "toy"],
+)  # fmt: skip
 def test_one_gan_step_moves_both_networks_and_keeps_losses_finite(flags, data_dir):
     from accelerate import Accelerator
 
@@ -101,12 +107,19 @@ def test_one_gan_step_moves_both_networks_and_keeps_losses_finite(flags, data_di
     for net in task.nets.values():
         net.train()
     logs = task.training_step(batch, Accelerator(cpu=True), 0)
-    assert set(logs) == {"loss_d", "loss_g", "d_acc_real", "d_acc_fake"}
+    extra = {"d_class_acc_real", "g_class_acc"} if flags is AC_GAN else set()
+    assert set(logs) == {"loss_d", "loss_g", "d_acc_real", "d_acc_fake"} | extra
     assert all(torch.isfinite(torch.tensor(v)) for v in logs.values())
     assert 0 <= logs["d_acc_real"] <= 1 and 0 <= logs["d_acc_fake"] <= 1
     for key, net in task.nets.items():
         changed = [not torch.equal(a, b.detach()) for a, b in zip(before[key], net.parameters(), strict=True)]
         assert all(changed), f"{key}: {changed.count(False)} of {len(changed)} parameter tensors did not move"
+
+
+def test_class_head_without_projection_is_a_clear_error(data_dir, tmp_path, capsys):
+    argv = ["--conditional", "--aux-class-weight", "1", "--data-dir", str(data_dir), "--output-dir", str(tmp_path)]
+    assert gan.main(argv) == 2
+    assert "--d-conditioning projection" in capsys.readouterr().err
 
 
 def test_classifier_shift_augmentation_moves_content_without_wrapping():

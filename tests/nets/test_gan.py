@@ -55,6 +55,22 @@ class TestConditionalDCGANGenerator(NetTesterMixin):
             self.make_net()(normal(2, 8), labels)
 
 
+class TestLabelMapDCGANGenerator(TestConditionalDCGANGenerator):
+    init_kwargs: ClassVar[dict[str, Any]] = {
+        "latent_dim": 8, "ngf": 4, "num_classes": 10, "embed_dim": 3, "label_injection": "map"
+    }  # fmt: skip
+
+    def test_label_enters_as_one_map_channel(self) -> None:
+        net = self.make_net()
+        assert net.label_map.out_features == 7 * 7
+        assert net.project[0].in_features == 8  # z alone
+        assert net.upsample[0][0].in_channels == 2 * 4 + 1
+
+    def test_unknown_injection_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="label_injection"):
+            DCGANGenerator(num_classes=10, label_injection="film")
+
+
 class TestDCGANDiscriminator(NetTesterMixin):
     net_class = DCGANDiscriminator
     init_kwargs: ClassVar[dict[str, Any]] = {"ndf": 4}
@@ -119,3 +135,37 @@ class TestImageClassifier(NetTesterMixin):
         x = uniform(1, 3, size, size)
         assert net.features(x).shape == (1, 16)
         assert net(x).shape == (1, 2)
+
+
+class TestProjectionDCGANDiscriminator(TestConditionalDCGANDiscriminator):
+    init_kwargs: ClassVar[dict[str, Any]] = {
+        "ndf": 4, "num_classes": 10, "conditioning": "projection", "auxiliary_classes": 10
+    }  # fmt: skip
+
+    def test_backward_reaches_every_parameter(self) -> None:  # the class head is only used with class logits
+        net = self.make_net().train()
+        logits, classes = net(*self.make_inputs(), with_class_logits=True)
+        (logits.square().mean() + classes.square().mean()).backward()
+        assert all(parameter.grad is not None for parameter in net.parameters())
+
+    def test_projection_adds_the_class_inner_product(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(2, 1, 28, 28, low=-1.0)
+        h = net.features(x)
+        expected = net.head(h).squeeze(1) + (net.class_projection(LABELS) * h).sum(1)
+        torch.testing.assert_close(net(x, LABELS), expected)
+
+    def test_class_logits_come_with_the_verdict(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(2, 1, 28, 28, low=-1.0)
+        logits, classes = net(x, LABELS, with_class_logits=True)
+        torch.testing.assert_close(logits, net(x, LABELS))
+        assert classes.shape == (2, 10)
+        # the class head sees label-free features: the requested label cannot leak into the class guess
+        torch.testing.assert_close(classes, net(x, LABELS.flip(0), with_class_logits=True)[1])
+
+    def test_class_head_needs_label_free_features(self) -> None:
+        with pytest.raises(ValueError, match="projection"):
+            DCGANDiscriminator(num_classes=10, auxiliary_classes=10)
+        with pytest.raises(ValueError, match="no class head"):
+            DCGANDiscriminator(ndf=4)(uniform(1, 1, 28, 28), with_class_logits=True)

@@ -35,9 +35,15 @@ class DCGANGenerator(ZooNet):
     """DCGAN generator: ``forward(z, labels=None)``, z ``[N, latent_dim]`` -> images ``[N, out_channels, S, S]`` in
     [-1, 1] (tanh), S = ``image_size`` (a multiple of 4; 28 for MNIST).
 
-    z (joined with a learned ``embed_dim`` label embedding when ``num_classes > 0``) -> Linear -> BN -> ReLU to
-    ``[2 * ngf, S/4, S/4]`` -> ConvTranspose4 s2 -> BN -> ReLU (``ngf``) -> ConvTranspose4 s2 -> tanh.
-    ``labels``: LongTensor ``[N]`` in ``[0, num_classes)``, required iff conditional.
+    z -> Linear -> BN -> ReLU to ``[2 * ngf, S/4, S/4]`` -> ConvTranspose4 s2 -> BN -> ReLU (``ngf``) ->
+    ConvTranspose4 s2 -> tanh. ``labels``: LongTensor ``[N]`` in ``[0, num_classes)``, required iff conditional.
+
+    Where a conditional generator takes its learned ``embed_dim`` label embedding (``label_injection``):
+
+    - ``"input"``: joined with z before the projection;
+    - ``"map"``: through a Linear to one ``S/4 x S/4`` label map, joined as an extra channel after the projection
+      (the course's Keras conditional GAN). On MNIST this keeps the samples diverse: with ``"input"`` the projection's
+      BatchNorm let the label swamp z and each class collapsed to one image (per-class std across z 0.05 vs 0.25).
     """
 
     @register_to_config
@@ -49,13 +55,18 @@ class DCGANGenerator(ZooNet):
         image_size: int = 28,
         out_channels: int = 1,
         embed_dim: int = 50,
+        label_injection: str = "input",
     ) -> None:
         super().__init__()
         if image_size % 4:
             raise ValueError(f"image_size={image_size} must be a multiple of 4 (two x2 upsamplings), e.g. 28 or 64.")
+        if label_injection not in ("input", "map"):
+            raise ValueError(f"label_injection must be 'input' or 'map', got {label_injection!r}")
         side = image_size // 4
         self.label_embedding = nn.Embedding(num_classes, embed_dim) if num_classes else None
-        in_features = latent_dim + (embed_dim if num_classes else 0)
+        as_map = bool(num_classes) and label_injection == "map"
+        self.label_map = nn.Linear(embed_dim, side * side) if as_map else None
+        in_features = latent_dim + (embed_dim if num_classes and not as_map else 0)
         self.project = nn.Sequential(
             nn.Linear(in_features, 2 * ngf * side * side, bias=False),
             nn.Unflatten(1, (2 * ngf, side, side)),
@@ -63,7 +74,7 @@ class DCGANGenerator(ZooNet):
             nn.ReLU(),
         )
         self.upsample = nn.Sequential(
-            ConvNormAct(2 * ngf, ngf, 4, 2, 1, norm="batch", act="relu", transpose=True),
+            ConvNormAct(2 * ngf + int(as_map), ngf, 4, 2, 1, norm="batch", act="relu", transpose=True),
             ConvNormAct(ngf, out_channels, 4, 2, 1, act="tanh", transpose=True),
         )
 
@@ -72,41 +83,84 @@ class DCGANGenerator(ZooNet):
         ``[N, out_channels, S, S]`` in [-1, 1]."""
         z = z.flatten(1)
         check_labels(labels, self.config.num_classes, z.shape[0], type(self).__name__)
-        if self.label_embedding is not None:
-            z = torch.cat([z, self.label_embedding(labels)], dim=1)
-        return self.upsample(self.project(z))
+        if self.label_embedding is None:
+            return self.upsample(self.project(z))
+        embedding = self.label_embedding(labels)
+        if self.label_map is None:
+            return self.upsample(self.project(torch.cat([z, embedding], dim=1)))
+        side = self.config.image_size // 4
+        label_map = self.label_map(embedding).view(-1, 1, side, side)
+        return self.upsample(torch.cat([self.project(z), label_map], dim=1))
 
 
 class DCGANDiscriminator(ZooNet):
     """DCGAN discriminator: ``forward(x, labels=None)``, images ``[N, in_channels, S, S]`` in [-1, 1] -> logits ``[N]``.
 
     2 x (Conv4 s2 -> LeakyReLU(0.2) -> Dropout) with ``ndf`` and ``2 * ndf`` channels, flatten, Linear to one logit.
-    Conditional (``num_classes > 0``): a learned ``S x S`` label map (embedding of the label) is appended to the image
-    as an extra channel, as in the course's conditional GAN. Only ``image_size`` x ``image_size`` inputs.
+    Conditional (``num_classes > 0``), by ``conditioning``:
+
+    - ``"channel"``: a learned ``S x S`` label map (embedding of the label) is appended to the image as an extra
+      channel, as in the course's conditional GAN;
+    - ``"projection"`` (Miyato & Koyama 2018): the logit gains the inner product of a learned class embedding with
+      D's features, ``head(h) + <embed(y), h>``, so every feature is judged against the requested class.
+
+    ``auxiliary_classes > 0`` adds an AC-GAN class head on the same features: ``forward(x, labels,
+    with_class_logits=True)`` returns ``(logits, class_logits [N, auxiliary_classes])``. The features must not see the
+    label for that, so it needs ``conditioning="projection"`` (or an unconditional D). Only ``image_size`` x
+    ``image_size`` inputs.
     """
 
     @register_to_config
     def __init__(
-        self, num_classes: int = 0, ndf: int = 64, image_size: int = 28, in_channels: int = 1, dropout: float = 0.3
+        self,
+        num_classes: int = 0,
+        ndf: int = 64,
+        image_size: int = 28,
+        in_channels: int = 1,
+        dropout: float = 0.3,
+        conditioning: str = "channel",
+        auxiliary_classes: int = 0,
     ) -> None:
         super().__init__()
-        self.label_embedding = nn.Embedding(num_classes, image_size * image_size) if num_classes else None
+        if conditioning not in ("channel", "projection"):
+            raise ValueError(f"conditioning must be 'channel' or 'projection', got {conditioning!r}")
+        if auxiliary_classes and num_classes and conditioning == "channel":
+            raise ValueError("auxiliary_classes needs label-free features: use conditioning='projection'")
         side = image_size // 4
+        features = 2 * ndf * side * side
+        label_channel = bool(num_classes) and conditioning == "channel"
+        self.label_embedding = nn.Embedding(num_classes, image_size * image_size) if label_channel else None
+        self.class_projection = None
+        if num_classes and conditioning == "projection":
+            self.class_projection = nn.Embedding(num_classes, features)
+            nn.init.normal_(self.class_projection.weight, std=features**-0.5)
         self.features = nn.Sequential(
-            ConvNormAct(in_channels + (1 if num_classes else 0), ndf, 4, 2, 1, act="leaky_relu", dropout=dropout),
+            ConvNormAct(in_channels + int(label_channel), ndf, 4, 2, 1, act="leaky_relu", dropout=dropout),
             ConvNormAct(ndf, 2 * ndf, 4, 2, 1, act="leaky_relu", dropout=dropout),
             nn.Flatten(),
         )
-        self.head = nn.Linear(2 * ndf * side * side, 1)
+        self.head = nn.Linear(features, 1)
+        self.class_head = nn.Linear(features, auxiliary_classes) if auxiliary_classes else None
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images ``[N, C, S, S]`` in [-1, 1], labels ``[N]`` or None -> real/fake logits ``[N]``."""
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, with_class_logits: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Images ``[N, C, S, S]`` in [-1, 1], labels ``[N]`` or None -> real/fake logits ``[N]`` (and the auxiliary
+        class logits ``[N, auxiliary_classes]`` when ``with_class_logits``)."""
         size = self.config.image_size
         check_image_shape(x, self.config.in_channels, size, type(self).__name__)
         check_labels(labels, self.config.num_classes, x.shape[0], type(self).__name__)
         if self.label_embedding is not None:
             x = torch.cat([x, self.label_embedding(labels).view(-1, 1, size, size)], dim=1)
-        return self.head(self.features(x)).squeeze(1)
+        h = self.features(x)
+        logits = self.head(h).squeeze(1)
+        if self.class_projection is not None:
+            logits = logits + (self.class_projection(labels) * h).sum(dim=1)
+        if not with_class_logits:
+            return logits
+        if self.class_head is None:
+            raise ValueError(f"{type(self).__name__} has no class head (auxiliary_classes=0)")
+        return logits, self.class_head(h)
 
 
 class ToyGenerator(ZooNet):
