@@ -411,6 +411,12 @@ def save_samples(task: Task, path: Path) -> None:
         grid.save(path)
 
 
+def first_items(data: Any, keys: tuple[str, ...], count: int = 4) -> dict[str, torch.Tensor]:
+    """The first ``count`` items of a dataset of dicts, stacked per key: a fixed batch for sample grids."""
+    items = [data[i] for i in range(min(count, len(data)))]
+    return {key: torch.stack([item[key] for item in items]) for key in keys}
+
+
 def unwrap(module: torch.nn.Module) -> torch.nn.Module:
     return getattr(module, "module", module)
 

@@ -163,8 +163,7 @@ class Pix2PixTask(engine.Task):
                     root / eval_split(root), direction=a.direction, crop_size=a.resolution,
                     load_size=a.resolution, train=False,
                 )  # fmt: skip
-            items = [data[i] for i in range(min(4, len(data)))]
-            self._sample_batch = {k: torch.stack([item[k] for item in items]) for k in ("A", "B")}
+            self._sample_batch = engine.first_items(data, ("A", "B"))
         return self._sample_batch
 
     # -------------------------------------------------------------------------------------------------- step

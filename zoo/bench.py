@@ -160,6 +160,16 @@ def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
     return peers
 
 
+def stop_process(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Terminate ``process``, kill it if it has not exited within ``grace`` seconds, and reap it."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
+
+
 def app_cold_start(timeout: float = 60.0) -> dict[str, Any]:
     """Seconds from starting ``python app.py`` to the first served page."""
     import socket
@@ -186,11 +196,7 @@ def app_cold_start(timeout: float = 60.0) -> dict[str, Any]:
                 return {"error": f"app exited with {process.returncode}"}
         return {"error": f"no page within {timeout:.0f} s"}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from zoo.bench import stop_process
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MNIST_LABELS = [str(k) for k in range(10)]
 
@@ -151,9 +153,4 @@ def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
             pytest.fail(f"app.py served nothing within 90 s:\n{log.read_text(errors='replace')[-3000:]}")
         yield SimpleNamespace(url=url, port=port, process=process, log=log, served_after=served_after)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
