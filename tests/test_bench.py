@@ -29,3 +29,16 @@ def test_markdown_reports_failures_instead_of_numbers():
                "peers": {"BM3D": {"error": "not installed"}}, "app_cold_start": {"error": "no app"}}  # fmt: skip
     text = bench.markdown(results, "python -m zoo.bench")
     assert "_Not measured: no protocol_" in text and "error: boom" in text and "not installed" in text
+
+
+def test_peer_ratio_and_growth_exponent():
+    results = {"peers": {"BM3D": {"256": {"median_s": 2.0}}, "bicubic x2": {"256": {"median_s": 0.001}}}}
+    assert bench.peer_ratio(results, "denoise", True, "256", 0.1) == "20x vs BM3D"
+    assert bench.peer_ratio(results, "denoise", False, "256", 0.1) == ""  # colour denoisers have no gray peer
+    assert bench.peer_ratio(results, "super-resolution", False, "256", 0.01) == "0.1x vs bicubic x2"
+    assert bench.peer_ratio(results, "gan", False, "1 sample", 0.01) == ""
+    linear = {str(side): {"median_s": side * side * 1e-6} for side in (256, 512, 1024)}
+    assert abs(bench.growth_exponent(linear) - 1.0) < 1e-9
+    quadratic = {str(side): {"median_s": (side * side) ** 2 * 1e-12} for side in (256, 512)}
+    assert abs(bench.growth_exponent(quadratic) - 2.0) < 1e-9
+    assert bench.growth_exponent({"256": {"median_s": 1.0}}) is None

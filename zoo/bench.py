@@ -88,6 +88,7 @@ def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> di
     pipe = zoo.load(name)
     result: dict[str, Any] = {"name": name, "task": pipe.task, "load_s": time.perf_counter() - started}
     gray = int(pipe.options.get("channels", 3)) == 1 and pipe.task in {"denoise", "super-resolution"}
+    result["gray"] = gray
     if pipe.task in IMAGE_TASKS:
         call = _image_call(pipe)
         result["latency"] = {}
@@ -230,6 +231,37 @@ def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
     return results
 
 
+def peer_of(task: str, gray: bool) -> str | None:
+    """The peer a model's speed is compared with in the same run: BM3D for gray denoisers, bicubic for upscalers."""
+    if task == "denoise" and gray:
+        return "BM3D"
+    if task == "super-resolution":
+        return "bicubic x2"
+    return None
+
+
+def peer_ratio(results: dict[str, Any], task: str, gray: bool, size: str, median_s: float) -> str:
+    """``peer seconds / model seconds`` at the same input size ("12.3x" = the model is 12.3 times faster)."""
+    peer = peer_of(task, gray)
+    timing = results.get("peers", {}).get(peer or "", {}).get(size)
+    if not timing or not median_s:
+        return ""
+    return f"{timing['median_s'] / median_s:.3g}x vs {peer}"
+
+
+def growth_exponent(growth: dict[str, dict[str, float]]) -> float | None:
+    """Least-squares slope of log(seconds) against log(pixels) over the measured sides (1.0 = linear in pixels)."""
+    import math
+
+    points = [(2 * math.log(int(side)), math.log(g["median_s"])) for side, g in growth.items() if g["median_s"] > 0]
+    if len(points) < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else None
+
+
 def markdown(results: dict[str, Any], command: str) -> str:
     """BENCHMARKS.md from a results dict: nothing in it is typed by hand."""
     from zoo.cards import eval_table, records_from_json
@@ -248,19 +280,21 @@ def markdown(results: dict[str, Any], command: str) -> str:
         else:
             lines += [f"_Not measured: {row.get('quality_error')}_", ""]
     lines += ["## Speed (CPU latency per call; median / p95 over the calls after one warm-up)", "",
-              "| model | task | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) | samples/s (batch 64) |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+              "| model | task | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) | samples/s (batch 64) "
+              "| peer time / model time |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for name, row in results["models"].items():
         speed = row["speed"]
         if "error" in speed:
-            lines.append(f"| {name} | {row['task']} | error: {speed['error']} | | | | | |")
+            lines.append(f"| {name} | {row['task']} | error: {speed['error']} | | | | | | |")
             continue
         for size, timing in speed.get("latency", {}).items():
             label = f"{size}x{size}" if size.isdigit() else size
             throughput = speed.get("throughput_samples_per_s")
+            ratio = peer_ratio(results, row["task"], speed.get("gray", False), size, timing["median_s"])
             lines.append(f"| {name} | {row['task']} | {speed['load_s']:.2f} | {label} | {timing['median_s']:.4f} | "
                          f"{timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
-                         f"{f'{throughput:.0f}' if throughput else ''} |")  # fmt: skip
+                         f"{f'{throughput:.0f}' if throughput else ''} | {ratio} |")  # fmt: skip
     lines += ["", "### Peers in the same run", "", "| peer | input | median (s) |", "| --- | --- | --- |"]
     for peer, per_size in results["peers"].items():
         if "error" in per_size:
@@ -275,6 +309,12 @@ def markdown(results: dict[str, Any], command: str) -> str:
         for name, growth in growth_rows:
             for size, g in growth.items():
                 lines.append(f"| {name} | {size} | {g['median_s']:.3f} | {g['peak_rss_mb']:.0f} |")
+        lines.append("")
+        for name, growth in growth_rows:
+            exponent = growth_exponent(growth)
+            if exponent is not None:
+                lines.append(f"- {name}: time grows as pixels^{exponent:.2f} (least-squares slope of log time "
+                             "against log pixels; 1.00 is linear, what tiling promises).")  # fmt: skip
     start = results.get("app_cold_start", {})
     cold = f"{start['seconds']:.1f} s" if "seconds" in start else f"not measured ({start.get('error')})"
     lines += ["", "## App", "", f"Cold start (process start to first served page): {cold}", ""]
