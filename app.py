@@ -389,21 +389,14 @@ def vae_scatter(model: str | None, progress: gr.Progress = PROGRESS) -> tuple[An
     """Posterior means of the first ``SCATTER_POINTS`` test images, first two dimensions, coloured by class."""
     import pandas as pd
 
-    from zoo.data import FASHION_CLASSES, MNIST_CLASSES, DatasetError, load_mnist
+    from zoo.data import DatasetError
 
     pipe = pipeline("vae", model, progress)
     entry = require_published("vae", model)
-    dataset = str(pipe.options.get("dataset") or entry.datasets[0])
-    names = FASHION_CLASSES if "fashion" in dataset else MNIST_CLASSES
+    dataset = str(pipe.options.get("dataset") or "mnist")
 
     def encode() -> pd.DataFrame:
-        images, labels = load_mnist(dataset, "test")
-        images, labels = images[:SCATTER_POINTS], labels[:SCATTER_POINTS]
-        codes = []
-        for start in range(0, len(images), 500):
-            progress(start / len(images), desc=f"Encoding {len(images)} {dataset} test images...")
-            codes.append(pipe.encode(list(images[start : start + 500])))
-        z = np.concatenate(codes)
+        z, labels, names = pipe.encode_test_set(SCATTER_POINTS, progress=lambda done, text: progress(done, desc=text))
         second = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z), np.float32)
         return pd.DataFrame({"z1": z[:, 0], "z2": second, "class": [str(names[k]) for k in labels]})
 

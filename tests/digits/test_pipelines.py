@@ -140,3 +140,16 @@ def test_denoise_and_superres_outputs_are_deterministic_and_in_range(pipes):
     for key in ("denoise", "superres"):
         out = np.asarray(pipes[key](image))
         assert out.dtype == np.uint8 and np.array_equal(out, np.asarray(pipes[key](image)))
+
+
+def test_vae_encode_test_set_gives_the_scatter_data(pipes, data_dir):
+    pipe = pipes["vae"]
+    calls = []
+    codes, labels, names = pipe.encode_test_set(25, data_dir=str(data_dir), progress=lambda *a: calls.append(a))
+    assert codes.shape == (25, 2) and labels.shape == (25,) and names[3] == "3"
+    first_images = [Image.fromarray(image) for image in tiny_digits(25, 1)[0]]  # the t10k split of the fixture
+    np.testing.assert_allclose(codes, pipe.encode(first_images), atol=1e-6)
+    np.testing.assert_array_equal(labels, tiny_digits(25, 1)[1])
+    assert calls and calls[0][0] == 0.0
+    with pytest.raises(InputError, match="limit"):
+        pipe.encode_test_set(0, data_dir=str(data_dir))

@@ -73,8 +73,9 @@ class VAEPipeline(Pipeline):
     """Variational autoencoder explorer.
 
     ``encode(images) -> np.ndarray [n, d]`` (posterior means), ``decode(z) -> list[Image]``, ``sample(n, seed=0)``,
-    ``interpolate(img_a, img_b, steps)``, ``manifold(n, extent)`` and ``latent_dim``. Inputs are white-on-black like
-    MNIST (invert dark-on-light drawings first).
+    ``interpolate(img_a, img_b, steps)``, ``manifold(n, extent)`` (the latent map's image grid),
+    ``encode_test_set(limit)`` (its scatter data: codes, labels, class names) and ``latent_dim``. Inputs are
+    white-on-black like MNIST (invert dark-on-light drawings first).
     """
 
     task = "vae"
@@ -131,6 +132,26 @@ class VAEPipeline(Pipeline):
         if self.latent_dim > 1:
             z[:, 1] = np.repeat(axis[::-1], n)  # top row = high z2, like a plot's y axis
         return image_grid(self.decode(z), columns=n, padding=0)
+
+    def encode_test_set(
+        self, limit: int = 5000, data_dir: str | None = None, progress: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The latent map's data: posterior means ``[n, d]`` of the first ``limit`` test images of the model's dataset,
+        their labels ``[n]`` and the class names (for a scatter plot coloured by class). ``progress(fraction, desc)``
+        is called per chunk when given. Raises ``zoo.data.DatasetError`` when the test set is missing."""
+        from zoo.data import FASHION_CLASSES, MNIST_CLASSES, load_mnist
+
+        dataset = str(self.options.get("dataset") or "mnist")
+        images, labels = load_mnist(dataset, "test", data_dir)
+        limit = _count(limit, "limit", 100_000)
+        images, labels = images[:limit], labels[:limit]
+        codes = []
+        for start in range(0, len(images), 500):
+            if progress is not None:
+                progress(start / len(images), f"Encoding {len(images)} {dataset} test images...")
+            codes.append(self.encode(list(images[start : start + 500])))
+        names = FASHION_CLASSES if "fashion" in dataset else MNIST_CLASSES
+        return np.concatenate(codes), labels, list(names)
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Covers both halves: decoded images of fixed latents, and the posterior means of those images."""
