@@ -33,12 +33,37 @@ def test_markdown_reports_failures_instead_of_numbers():
 
 def test_peer_ratio_and_growth_exponent():
     results = {"peers": {"BM3D": {"256": {"median_s": 2.0}}, "bicubic x2": {"256": {"median_s": 0.001}}}}
-    assert bench.peer_ratio(results, "denoise", True, "256", 0.1) == "20x vs BM3D"
-    assert bench.peer_ratio(results, "denoise", False, "256", 0.1) == ""  # colour denoisers have no gray peer
-    assert bench.peer_ratio(results, "super-resolution", False, "256", 0.01) == "0.1x vs bicubic x2"
-    assert bench.peer_ratio(results, "gan", False, "1 sample", 0.01) == ""
+    gray, color, digits = {"gray": True}, {"gray": False}, {"gray": True, "digits": True}
+    assert bench.peer_ratio(results, gray, "denoise", "256", 0.1) == "20x vs BM3D"
+    assert bench.peer_ratio(results, gray, "denoise", "256", 0.001) == "2000x vs BM3D"
+    assert bench.peer_ratio(results, color, "denoise", "256", 0.1) == ""  # colour denoisers have no gray peer
+    assert bench.peer_ratio(results, digits, "denoise", "256", 0.1) == ""  # a 28x28 call is no match for BM3D
+    assert bench.peer_ratio(results, color, "super-resolution", "256", 0.01) == "0.1x vs bicubic x2"
+    assert bench.peer_ratio(results, color, "gan", "1 sample", 0.01) == ""
     linear = {str(side): {"median_s": side * side * 1e-6} for side in (256, 512, 1024)}
     assert abs(bench.growth_exponent(linear) - 1.0) < 1e-9
     quadratic = {str(side): {"median_s": (side * side) ** 2 * 1e-12} for side in (256, 512)}
     assert abs(bench.growth_exponent(quadratic) - 2.0) < 1e-9
     assert bench.growth_exponent({"256": {"median_s": 1.0}}) is None
+
+
+def test_digit_models_are_timed_at_their_own_size():
+    from types import SimpleNamespace
+
+    assert bench.digit_input_side(SimpleNamespace(options={"dataset": "mnist"})) == 28
+    assert bench.digit_input_side(SimpleNamespace(options={"dataset": "mnist", "scale": 2})) == 14
+    assert bench.digit_input_side(SimpleNamespace(options={"dataset": "shapes"})) is None
+
+
+def test_peak_memory_is_this_process_own():
+    """A child started from a big parent must not report the parent's peak (ru_maxrss survives exec on Linux)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    ballast = np.ones(300 * 2**20 // 8)  # about 300 MiB resident in this process
+    code = "from zoo.bench import _peak_rss_mb; print(_peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert child < bench._peak_rss_mb() - 200, (child, bench._peak_rss_mb())
+    del ballast

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-IMAGE_TASKS = {"denoise", "super-resolution", "colorize", "pix2pix", "cyclegan", "autoencoder"}
+IMAGE_TASKS = {"denoise", "super-resolution", "colorize", "pix2pix", "cyclegan", "autoencoder", "classify"}
+DIGIT_DATASETS = {"mnist", "fashion-mnist"}
 PHOTO_TASKS = {"denoise", "super-resolution", "colorize"}
 
 
@@ -73,7 +74,23 @@ def _timed(fn, repeats: int, warmup: int = 1) -> dict[str, float]:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a speed
+    child would report its parent's peak (the benchmark's own evaluation) instead of its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def digit_input_side(pipe: Any) -> int | None:
+    """The side a 28x28-family model is timed at (its data's size: 28, or 14 for the x2 digit upscaler), else None:
+    photo-scale sizes would only time a resize for these."""
+    if str(pipe.options.get("dataset")) not in DIGIT_DATASETS:
+        return None
+    return 28 // int(pipe.options.get("scale", 1))
 
 
 def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> dict[str, Any]:
@@ -89,13 +106,15 @@ def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> di
     result: dict[str, Any] = {"name": name, "task": pipe.task, "load_s": time.perf_counter() - started}
     gray = int(pipe.options.get("channels", 3)) == 1 and pipe.task in {"denoise", "super-resolution"}
     result["gray"] = gray
+    digit_side = digit_input_side(pipe)
+    result["digits"] = digit_side is not None
     if pipe.task in IMAGE_TASKS:
         call = _image_call(pipe)
         result["latency"] = {}
-        for size in sizes:
+        for size in [digit_side] if digit_side else sizes:
             image = probe_input(pipe.task, size, gray)
             result["latency"][str(size)] = _timed(lambda image=image: call(image), repeats)
-        if pipe.task in PHOTO_TASKS and growth:
+        if pipe.task in PHOTO_TASKS and growth and not digit_side:
             result["growth"] = {}
             for size in growth:
                 image = probe_input(pipe.task, size, gray)
@@ -240,13 +259,15 @@ def peer_of(task: str, gray: bool) -> str | None:
     return None
 
 
-def peer_ratio(results: dict[str, Any], task: str, gray: bool, size: str, median_s: float) -> str:
-    """``peer seconds / model seconds`` at the same input size ("12.3x" = the model is 12.3 times faster)."""
-    peer = peer_of(task, gray)
+def peer_ratio(results: dict[str, Any], speed: dict[str, Any], task: str, size: str, median_s: float) -> str:
+    """``peer seconds / model seconds`` on the same input ("12.3x" = the model is 12.3 times faster); blank for
+    digit models, whose calls are timed at 28x28 while the peers run at photo sizes."""
+    peer = None if speed.get("digits") else peer_of(task, speed.get("gray", False))
     timing = results.get("peers", {}).get(peer or "", {}).get(size)
     if not timing or not median_s:
         return ""
-    return f"{timing['median_s'] / median_s:.3g}x vs {peer}"
+    ratio = timing["median_s"] / median_s
+    return f"{ratio:.0f}x vs {peer}" if ratio >= 100 else f"{ratio:.3g}x vs {peer}"
 
 
 def growth_exponent(growth: dict[str, dict[str, float]]) -> float | None:
@@ -291,7 +312,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
         for size, timing in speed.get("latency", {}).items():
             label = f"{size}x{size}" if size.isdigit() else size
             throughput = speed.get("throughput_samples_per_s")
-            ratio = peer_ratio(results, row["task"], speed.get("gray", False), size, timing["median_s"])
+            ratio = peer_ratio(results, speed, row["task"], size, timing["median_s"])
             lines.append(f"| {name} | {row['task']} | {speed['load_s']:.2f} | {label} | {timing['median_s']:.4f} | "
                          f"{timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
                          f"{f'{throughput:.0f}' if throughput else ''} | {ratio} |")  # fmt: skip
