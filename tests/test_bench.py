@@ -67,3 +67,19 @@ def test_peak_memory_is_this_process_own():
     child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert child < bench._peak_rss_mb() - 200, (child, bench._peak_rss_mb())
     del ballast
+
+
+def test_every_image_task_has_a_timed_call(tiny_pipelines):
+    """Each image pipeline the benchmark times can be called the way it times it (a classifier has no __call__)."""
+    from zoo import nets
+    from zoo import pipelines as p
+
+    pipes = dict(tiny_pipelines)
+    pipes["classifier"] = p.ClassifierPipeline(
+        {"model": nets.ImageClassifier(width=4)}, options={"labels": list("0123456789")}
+    )
+    for pipe in pipes.values():
+        if pipe.task in bench.IMAGE_TASKS:
+            side = bench.digit_input_side(pipe) or 32
+            bench._image_call(pipe)(bench.probe_input(pipe.task, side, gray=False))
+    assert {pipe.task for pipe in pipes.values()} >= bench.IMAGE_TASKS

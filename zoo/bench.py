@@ -140,6 +140,8 @@ def _image_call(pipe: Any):
         return lambda image: pipe(image, sigma=25)
     if pipe.task == "cyclegan":
         return lambda image: pipe(image, direction="AtoB")
+    if pipe.task == "classify":
+        return lambda image: pipe.predict([image])
     return pipe
 
 
