@@ -164,3 +164,14 @@ def test_the_courses_code_sizes_and_hidden_layers_build(code_size, data_dir):
     net = task.nets["autoencoder"]
     assert (net.config.code_size, list(net.config.hidden_sizes)) == (code_size, [64])
     assert net.encode(torch.rand(2, 1, 28, 28)).shape == (2, code_size)
+
+
+def test_conditioning_probe_reports_diversity_and_label_accuracy(data_dir, capsys):
+    from train.experiments import cgan_conditioning
+
+    if "classifier-mnist" not in {entry.name for entry in zoo.list_models("classify")}:
+        pytest.skip("classifier-mnist is not published")
+    argv = ["--steps", "2", "--report-every", "1", "--aux-class-weight", "1", "--data-dir", str(data_dir)]
+    assert cgan_conditioning.main(argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step ")]
+    assert len(lines) == 2 and all("per-class std across z" in line and "label accuracy" in line for line in lines)
