@@ -224,7 +224,7 @@ class ColorizeTask(engine.Task):
     def pipeline(self, nets):
         from zoo.pipelines import ColorizePipeline
 
-        options = {"working_size": self.args.working_size, "protocol": "colorize"}
+        options = {"working_size": self.args.working_size, "protocol": "colorize", "precision": "auto"}
         return ColorizePipeline({"model": nets["generator"]}, options=options)
 
     def card_info(self):

@@ -94,6 +94,7 @@ class DenoiseTask(engine.Task):
 
         a = self.args
         options = {"channels": a.channels, "noise_aware": True, "max_sigma": a.max_sigma, "protocol": "denoise-photo"}
+        options["precision"] = "auto"  # bf16 where the CPU runs it natively (zoo.pipelines.base.PRECISIONS)
         return DenoisePipeline({"model": nets["denoiser"]}, options=options)
 
     def card_info(self):

@@ -120,7 +120,7 @@ class SuperResTask(engine.Task):
     def pipeline(self, nets):
         from zoo.pipelines import SuperResolutionPipeline
 
-        options = {"scale": self.args.scale, "channels": 3, "protocol": "superres-photo"}
+        options = {"scale": self.args.scale, "channels": 3, "protocol": "superres-photo", "precision": "auto"}
         return SuperResolutionPipeline({"model": nets["generator"]}, options=options)
 
     def card_info(self):

@@ -104,6 +104,7 @@ def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> di
     started = time.perf_counter()
     pipe = zoo.load(name)
     result: dict[str, Any] = {"name": name, "task": pipe.task, "load_s": time.perf_counter() - started}
+    result["compute"] = "bf16" if pipe.compute_dtype == torch.bfloat16 else "fp32"  # the pipeline's precision here
     gray = int(pipe.options.get("channels", 3)) == 1 and pipe.task in {"denoise", "super-resolution"}
     result["gray"] = gray
     digit_side = digit_input_side(pipe)
@@ -303,20 +304,23 @@ def markdown(results: dict[str, Any], command: str) -> str:
         else:
             lines += [f"_Not measured: {row.get('quality_error')}_", ""]
     lines += ["## Speed (CPU latency per call; median / p95 over the calls after one warm-up)", "",
-              "| model | task | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) | samples/s (batch 64) "
-              "| peer time / model time |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+              "compute: the precision the pipeline ran at (`pipe.precision`; bf16: autocast where the CPU has it).",
+              "",
+              "| model | task | compute | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) "
+              "| samples/s (batch 64) | peer time / model time |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for name, row in results["models"].items():
         speed = row["speed"]
         if "error" in speed:
-            lines.append(f"| {name} | {row['task']} | error: {speed['error']} | | | | | | |")
+            lines.append(f"| {name} | {row['task']} | | error: {speed['error']} | | | | | | |")
             continue
         for size, timing in speed.get("latency", {}).items():
             label = f"{size}x{size}" if size.isdigit() else size
             throughput = speed.get("throughput_samples_per_s")
             ratio = peer_ratio(results, speed, row["task"], size, timing["median_s"])
-            lines.append(f"| {name} | {row['task']} | {speed['load_s']:.2f} | {label} | {timing['median_s']:.4f} | "
-                         f"{timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
+            compute = speed.get("compute", "fp32")
+            lines.append(f"| {name} | {row['task']} | {compute} | {speed['load_s']:.2f} | {label} | "
+                         f"{timing['median_s']:.4f} | {timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
                          f"{f'{throughput:.0f}' if throughput else ''} | {ratio} |")  # fmt: skip
     lines += ["", "### Peers in the same run", "", "| peer | input | median (s) |", "| --- | --- | --- |"]
     for peer, per_size in results["peers"].items():

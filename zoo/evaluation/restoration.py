@@ -123,10 +123,12 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else math.nan
 
 
-def _torch_threads() -> int:
+def _compute(pipe: Any) -> str:
+    """How the model ran, for the cards' timing notes: threads and the precision the networks computed in."""
     import torch
 
-    return torch.get_num_threads()
+    dtype = "bf16 autocast" if pipe.compute_dtype == torch.bfloat16 else "fp32"
+    return f"torch, {torch.get_num_threads()} threads, {dtype} (precision={pipe.precision!r})"
 
 
 # ---------------------------------------------------------------------------------------------------------- BM3D
@@ -327,7 +329,7 @@ def _denoise_notes(
             parts.append(f"Published on {name} (sigma 15/25/50): {PUBLISHED_DENOISE[name]}.")
     timing = []
     for name, seconds in model_seconds.items():
-        line = f"{name}: this model {seconds:.2f} s/image (torch, {_torch_threads()} threads)"
+        line = f"{name}: this model {seconds:.2f} s/image ({_compute(pipe)})"
         if bm3d_subset(name) in bm3d_seconds:
             line += f", BM3D {_mean(bm3d_seconds[bm3d_subset(name)]):.1f} s/image (one core)"
         timing.append(line)
@@ -428,7 +430,7 @@ def evaluate_superres(
         f"Protocol (EVALUATION.md): HR image cropped to a multiple of {scale}; LR = PIL `BICUBIC` downscale by "
         f"{scale}; PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr, 0-255; gray images as they are) with {scale} "
         "pixels shaved from each side; SR output quantized to uint8 (the pipeline's PIL output). Bicubic = PIL "
-        f"`BICUBIC` upscale of the same LR image. Time: torch with {_torch_threads()} threads, per image.",
+        f"`BICUBIC` upscale of the same LR image. Time per image; the model ran with {_compute(pipe)}.",
         _markdown(["set", "images", "method", "PSNR (Y)", "SSIM (Y)", "s/image"], rows),
     ]
     published = [f"{name} x{scale}: {PUBLISHED_SR[(name, scale)]}" for name in SR_SETS if (name, scale) in PUBLISHED_SR]
@@ -500,7 +502,7 @@ def evaluate_colorize(
             "ITU-R 601); PSNR (dB) on RGB uint8 of the output against the original; the gray baseline is that input "
             "replicated to RGB. Colourfulness (Hasler & Suesstrunk 2003) ratio = mean colourfulness of the outputs "
             "over the mean colourfulness of the originals (the median of the per-image ratios is shown too); a "
-            "gray or brown output scores near 0.",
+            f"gray or brown output scores near 0. The model ran with {_compute(pipe)}.",
             _markdown(header, rows),
         ]
         + ([f"Not evaluated (test set not found on this machine): {', '.join(missing)}."] if missing else [])

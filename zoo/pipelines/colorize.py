@@ -53,7 +53,9 @@ class ColorizePipeline(Pipeline):
         x = to_tensor((light / 50.0 - 1.0).astype(np.float32), self.device)
         shrink = shape[0] <= height and shape[1] <= width
         x = F.interpolate(x, size=shape, mode="area") if shrink else F.interpolate(x, size=shape, mode="bicubic")
-        ab = back_to_size(net(x), height, width).clamp(-1.0, 1.0) * AB_SCALE
+        with self.autocast():
+            ab = net(x)
+        ab = back_to_size(ab.float(), height, width).clamp(-1.0, 1.0) * AB_SCALE
         return to_numpy(ab)
 
     def colorize_array(self, gray: np.ndarray) -> np.ndarray:

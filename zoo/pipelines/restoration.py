@@ -188,14 +188,15 @@ class DenoisePipeline(Pipeline):
         def apply(t: torch.Tensor) -> torch.Tensor:
             return net(t, level.expand(t.shape[0]))
 
-        out = run_in_tiles(
-            apply,
-            x,
-            tile=int(self.options.get("tile", 512)),
-            margin=int(self.options.get("margin", receptive_radius(net))),
-            multiple=int(getattr(net, "required_multiple", 1)),
-        )
-        return to_numpy(out.clamp(0, 1))
+        with self.autocast():
+            out = run_in_tiles(
+                apply,
+                x,
+                tile=int(self.options.get("tile", 512)),
+                margin=int(self.options.get("margin", receptive_radius(net))),
+                multiple=int(getattr(net, "required_multiple", 1)),
+            )
+        return to_numpy(out.float().clamp(0, 1))
 
     def __call__(self, image: Any, sigma: float | None = None) -> Image.Image:
         sigma = self.check_sigma(sigma)
@@ -241,16 +242,17 @@ class SuperResolutionPipeline(Pipeline):
     @torch.no_grad()
     def upscale_array(self, array: np.ndarray, progress=None) -> np.ndarray:
         net = self.models["model"]
-        out = run_in_tiles(
-            net,
-            to_tensor(array, self.device),
-            tile=int(self.options.get("tile", 192)),
-            margin=int(self.options.get("margin", receptive_radius(net))),
-            multiple=int(getattr(net, "required_multiple", 1)),
-            scale=self.scale,
-            progress=progress,
-        )
-        return to_numpy(out.clamp(0, 1))
+        with self.autocast():
+            out = run_in_tiles(
+                net,
+                to_tensor(array, self.device),
+                tile=int(self.options.get("tile", 192)),
+                margin=int(self.options.get("margin", receptive_radius(net))),
+                multiple=int(getattr(net, "required_multiple", 1)),
+                scale=self.scale,
+                progress=progress,
+            )
+        return to_numpy(out.float().clamp(0, 1))
 
     def __call__(self, image: Any, progress=None) -> Image.Image:
         array, alpha, gray = prepare(image, self.channels)
