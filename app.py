@@ -393,7 +393,7 @@ def vae_scatter(model: str | None, progress: gr.Progress = PROGRESS) -> tuple[An
 
     pipe = pipeline("vae", model, progress)
     entry = require_published("vae", model)
-    dataset = str(pipe.options.get("dataset") or "mnist")
+    dataset = pipe.dataset
 
     def encode() -> pd.DataFrame:
         z, labels, names = pipe.encode_test_set(SCATTER_POINTS, progress=lambda done, text: progress(done, desc=text))

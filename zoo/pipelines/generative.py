@@ -133,6 +133,11 @@ class VAEPipeline(Pipeline):
             z[:, 1] = np.repeat(axis[::-1], n)  # top row = high z2, like a plot's y axis
         return image_grid(self.decode(z), columns=n, padding=0)
 
+    @property
+    def dataset(self) -> str:
+        """The dataset folder the model was trained on (e.g. "mnist"): its test set feeds ``encode_test_set``."""
+        return str(self.options.get("dataset") or "mnist")
+
     def encode_test_set(
         self, limit: int = 5000, data_dir: str | None = None, progress: Any = None
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -141,7 +146,7 @@ class VAEPipeline(Pipeline):
         is called per chunk when given. Raises ``zoo.data.DatasetError`` when the test set is missing."""
         from zoo.data import FASHION_CLASSES, MNIST_CLASSES, load_mnist
 
-        dataset = str(self.options.get("dataset") or "mnist")
+        dataset = self.dataset
         images, labels = load_mnist(dataset, "test", data_dir)
         limit = _count(limit, "limit", 100_000)
         images, labels = images[:limit], labels[:limit]
