@@ -16,6 +16,13 @@ local_hub = local_hub_fixture()
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def no_training_outputs(tmp_path_factory, monkeypatch):
+    """Protocols that show other training runs (baselines, loss variants) look only in an empty folder, so a test
+    never depends on what this machine happens to have trained in outputs/. Tests that want runs set ZOO_OUTPUTS."""
+    monkeypatch.setenv("ZOO_OUTPUTS", str(tmp_path_factory.mktemp("no-outputs")))
+
+
 @pytest.fixture
 def isolated_zoo(tmp_path, monkeypatch):
     """Catalog, mirror and Hub cache in tmp_path; HF_ENDPOINT points at a closed local port (nothing reachable)."""

@@ -110,6 +110,23 @@ def test_colorize_protocol_records_and_gray_equivalence(data_root, tmp_path):
     assert "colourfulness" in notes and (tmp_path / "images" / "colorize_strip.png").is_file()
 
 
+def test_colorize_shows_the_loss_variants_found_in_outputs(data_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_OUTPUTS", str(tmp_path / "outputs"))
+    pipe = colouriser()
+    _, notes, _ = evaluate(pipe, data_dir=str(data_root), limit=1)
+    assert "No loss-variant run was found" in notes
+    variant = colouriser(seed=1)
+    variant.options["method"] = "plain L1"
+    variant.save_pretrained(tmp_path / "outputs" / "colorize-l1" / "final")
+    pipe.save_pretrained(tmp_path / "outputs" / "colorize" / "final")  # the model itself: never its own variant
+    pipe.name = "colorize"
+    records, notes, images = evaluate(pipe, data_dir=str(data_root), limit=1, folder=tmp_path / "card")
+    assert {key[3] for key in keys(records)} == {"this model", "gray baseline", "plain L1"}
+    mine, theirs = (value(records, "kodak24", "PSNR", None, m) for m in ("this model", "plain L1"))
+    assert mine != theirs  # really the other network's outputs
+    assert "plain L1" in notes and "plain L1" in images[0]["alt"]
+
+
 def test_missing_test_sets_are_named_and_none_is_an_error(data_root, tmp_path, no_bm3d):
     partial = tmp_path / "data"
     shutil.copytree(data_root / "set12", partial / "set12")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,3 +19,45 @@ def save_image(image: Any, folder: Path | None, name: str, alt: str) -> list[dic
     (Path(folder) / "images").mkdir(parents=True, exist_ok=True)
     image.save(Path(folder) / "images" / name)
     return [{"alt": alt, "path": f"images/{name}"}]
+
+
+# ------------------------------------------------------------------------------ other training runs as comparisons
+def outputs_roots() -> list[Path]:
+    """Where training runs live: ``$ZOO_OUTPUTS`` when set (only there), else ``./outputs`` and the repository's
+    ``outputs``."""
+    if os.environ.get("ZOO_OUTPUTS"):
+        return [Path(os.environ["ZOO_OUTPUTS"]).resolve()]
+    repo = Path(__file__).resolve().parents[2]
+    return list(dict.fromkeys(root.resolve() for root in (Path.cwd() / "outputs", repo / "outputs")))
+
+
+def find_runs(names: Iterable[str], exclude: str | None = None) -> list[Path]:
+    """The ``outputs/<name>/final`` checkpoints of the named training runs that exist (never ``exclude``, the model
+    being evaluated); runs that were not trained are simply absent, never invented."""
+    found = []
+    for name in names:
+        if name == exclude:
+            continue
+        for root in outputs_roots():
+            folder = root / name / "final"
+            if (folder / "pipeline.json").is_file():
+                found.append(folder)
+                break
+    return found
+
+
+def check_run_folders(folders: Sequence[str | os.PathLike]) -> list[Path]:
+    """Explicitly named comparison checkpoints: each must exist, else ``CheckpointError``."""
+    paths = [Path(folder) for folder in folders]
+    missing = [str(path) for path in paths if not (path / "pipeline.json").is_file()]
+    if missing:
+        from zoo.errors import CheckpointError
+
+        raise CheckpointError(f"comparison checkpoint(s) not found (no pipeline.json): {', '.join(missing)}")
+    return paths
+
+
+def run_label(pipe: Any, folder: Path, taken: Iterable[str]) -> str:
+    """How a comparison run is named in a table: its ``options["method"]``, else its run folder's name."""
+    label = str(pipe.options.get("method") or folder.parent.name)
+    return f"{label} ({folder.parent.name})" if label in set(taken) else label

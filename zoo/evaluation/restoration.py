@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL, EvalRecord
-from zoo.evaluation.common import SEED, save_image
+from zoo.evaluation.common import SEED, find_runs, run_label, save_image
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -67,6 +67,9 @@ PUBLISHED_SR = {
 
 # --------------------------------------------------------------------------------------------------- colourising
 COLORIZE_SETS = ("kodak24", "cbsd68")
+# Training runs (train/configs) of the colouriser's loss variants: the card shows every one that exists beside the model
+# (plain L1 regression, the brown/gray look; class-rebalanced L1; L1 + PatchGAN), measured in the same run.
+COLORIZE_VARIANTS = ("colorize", "colorize-l1", "colorize-gan")
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
@@ -445,13 +448,26 @@ def evaluate_superres(
 
 
 # --------------------------------------------------------------------------------------------------- colourising
+def colorize_variants(pipe: Any) -> list[tuple[str, Any]]:
+    """(label, pipeline) of every ``COLORIZE_VARIANTS`` run found in outputs/, other than the model itself."""
+    from zoo.pipelines import load_pipeline
+
+    loaded: list[tuple[str, Any]] = []
+    for folder in find_runs(COLORIZE_VARIANTS, exclude=pipe.name):
+        variant = load_pipeline(folder, name=folder.parent.name)
+        loaded.append((run_label(variant, folder, [THIS_MODEL, *(n for n, _ in loaded)]), variant))
+    return loaded
+
+
 def evaluate_colorize(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the original,
-    the same for the gray baseline (the input replicated to RGB), and the colourfulness ratio."""
+    the same for the gray baseline (the input replicated to RGB), and the colourfulness ratio. The loss variants'
+    runs found in outputs/ (``COLORIZE_VARIANTS``) are measured beside the model on the same images."""
     from zoo.metrics import colourfulness, psnr
 
+    methods = [(THIS_MODEL, pipe), *colorize_variants(pipe)]
     records: list[EvalRecord] = []
     rows, missing, figure_rows = [], [], []
     for name in COLORIZE_SETS:
@@ -459,50 +475,67 @@ def evaluate_colorize(
         if files is None:
             missing.append(name)
             continue
-        model_psnr, gray_psnr, model_colour, original_colour, ratios = [], [], [], [], []
+        gray_psnr, original_colour = [], []
+        scores: dict[str, dict[str, list[float]]] = {m: {"psnr": [], "colour": [], "ratio": []} for m, _ in methods}
         for path in files:
             original = _load_uint8(path, 3)
             gray = Image.fromarray(original).convert("L")
-            out = np.asarray(pipe(gray).convert("RGB"))
             baseline = np.repeat(np.asarray(gray)[..., None], 3, axis=2)
-            model_psnr.append(psnr(original, out))
             gray_psnr.append(psnr(original, baseline))
-            model_colour.append(colourfulness(out))
             original_colour.append(colourfulness(original))
-            ratios.append(model_colour[-1] / max(original_colour[-1], 1e-6))
+            outputs = []
+            for method, model in methods:
+                out = np.asarray(model(gray).convert("RGB"))
+                outputs.append(out)
+                scores[method]["psnr"].append(psnr(original, out))
+                scores[method]["colour"].append(colourfulness(out))
+                scores[method]["ratio"].append(scores[method]["colour"][-1] / max(original_colour[-1], 1e-6))
             if len(figure_rows) < 4 and name == COLORIZE_SETS[0]:
-                figure_rows.append([original, baseline, out])
-        ratio = _mean(model_colour) / max(_mean(original_colour), 1e-6)
+                figure_rows.append([original, baseline, *outputs])
         records += [
-            EvalRecord(name, "PSNR", _mean(model_psnr), THIS_MODEL),
             EvalRecord(name, "PSNR", _mean(gray_psnr), "gray baseline"),
-            EvalRecord(name, "colourfulness ratio", ratio, THIS_MODEL),
             EvalRecord(name, "colourfulness ratio", 0.0, "gray baseline"),
         ]
-        rows.append(
-            [
-                name,
-                len(files),
-                _mean(model_psnr),
-                _mean(gray_psnr),
-                _mean(model_psnr) - _mean(gray_psnr),
-                ratio,
-                float(np.median(ratios)),
-                float(np.mean(np.asarray(model_psnr) > np.asarray(gray_psnr))),
+        for method, _ in methods:
+            score = scores[method]
+            ratio = _mean(score["colour"]) / max(_mean(original_colour), 1e-6)
+            records += [
+                EvalRecord(name, "PSNR", _mean(score["psnr"]), method),
+                EvalRecord(name, "colourfulness ratio", ratio, method),
             ]
-        )
+            rows.append(
+                [
+                    name,
+                    len(files),
+                    method,
+                    _mean(score["psnr"]),
+                    _mean(gray_psnr),
+                    _mean(score["psnr"]) - _mean(gray_psnr),
+                    ratio,
+                    float(np.median(score["ratio"])),
+                    float(np.mean(np.asarray(score["psnr"]) > np.asarray(gray_psnr))),
+                ]
+            )
     if not rows:
         from zoo.errors import InputError
 
         raise InputError(f"none of the test sets {', '.join(COLORIZE_SETS)} was found under the data folder")
-    header = ["set", "images", "PSNR model", "PSNR gray", "gain", "colourfulness ratio", "median ratio", "share > gray"]
+    header = [
+        "set", "images", "method", "PSNR", "PSNR gray", "gain", "colourfulness ratio", "median ratio", "share > gray"
+    ]  # fmt: skip
+    variants = ", ".join(method for method, _ in methods[1:])
     notes = "\n\n".join(
         [
             "Protocol (EVALUATION.md): the input is the luminance of each colour test image (PIL `convert('L')`, "
             "ITU-R 601); PSNR (dB) on RGB uint8 of the output against the original; the gray baseline is that input "
             "replicated to RGB. Colourfulness (Hasler & Suesstrunk 2003) ratio = mean colourfulness of the outputs "
             "over the mean colourfulness of the originals (the median of the per-image ratios is shown too); a "
-            f"gray or brown output scores near 0. The model ran with {_compute(pipe)}.",
+            f"gray or brown output scores near 0. The model ran with {_compute(pipe)}. "
+            + (
+                f"Loss variants trained by their own recipes and measured in this run on the same images: {variants}."
+                if variants
+                else f"No loss-variant run was found in outputs/ ({', '.join(COLORIZE_VARIANTS)}); none is shown."
+            ),
             _markdown(header, rows),
         ]
         + ([f"Not evaluated (test set not found on this machine): {', '.join(missing)}."] if missing else [])
@@ -511,10 +544,10 @@ def evaluate_colorize(
     if figure_rows:
         from zoo.pipelines.images import image_grid
 
+        columns = 2 + len(methods)
         tiles = [Image.fromarray(a).resize((160, 160), Image.Resampling.BICUBIC) for row in figure_rows for a in row]
-        images = save_image(
-            image_grid(tiles, columns=3), folder, "colorize_strip.png", "original | gray input | this model"
-        )
+        alt = " | ".join(["original", "gray input", *(method for method, _ in methods)])
+        images = save_image(image_grid(tiles, columns=columns), folder, "colorize_strip.png", alt)
     return records, notes, images
 
 

@@ -27,7 +27,7 @@ import torch
 from PIL import Image
 
 from zoo.cards import THIS_MODEL, EvalRecord
-from zoo.evaluation.common import SEED, save_image
+from zoo.evaluation.common import SEED, check_run_folders, find_runs, run_label, save_image
 
 SHAPES_TEST_SEED = 10_000  # test shapes, apart from the training seeds (0, ...)
 CLASSIFIER_SEED = 20_000  # the domain classifier's training shapes
@@ -121,34 +121,12 @@ def write_html(folder: Path | None, title: str, header: Sequence[str], rows: lis
 
 
 # --------------------------------------------------------------------------------------------- baselines (paired)
-def _outputs_roots() -> list[Path]:
-    repo = Path(__file__).resolve().parents[2]
-    roots = [Path(os.environ["ZOO_OUTPUTS"])] if os.environ.get("ZOO_OUTPUTS") else []
-    roots += [Path.cwd() / "outputs", repo / "outputs"]
-    return list(dict.fromkeys(root.resolve() for root in roots))
-
-
 def find_baselines(pipe: Any, dataset: str, explicit: Sequence[str | os.PathLike] | None = None) -> list[Path]:
     """Baseline checkpoint folders: ``explicit`` ones (must exist), else the known runs' ``outputs/<name>/final``
     that exist. The evaluated model itself is never its own baseline."""
     if explicit:
-        folders = [Path(folder) for folder in explicit]
-        missing = [str(folder) for folder in folders if not (folder / "pipeline.json").is_file()]
-        if missing:
-            from zoo.errors import CheckpointError
-
-            raise CheckpointError(f"baseline checkpoint(s) not found (no pipeline.json): {', '.join(missing)}")
-        return folders
-    found = []
-    for name in KNOWN_BASELINES.get(Path(dataset).name, ()):
-        if name == pipe.name:
-            continue
-        for root in _outputs_roots():
-            folder = root / name / "final"
-            if (folder / "pipeline.json").is_file():
-                found.append(folder)
-                break
-    return found
+        return check_run_folders(explicit)
+    return find_runs(KNOWN_BASELINES.get(Path(dataset).name, ()), exclude=pipe.name)
 
 
 def _load_baselines(folders: list[Path], dataset: str) -> list[tuple[str, Any]]:
@@ -162,10 +140,7 @@ def _load_baselines(folders: list[Path], dataset: str) -> list[tuple[str, Any]]:
         trained_on = Path(str(baseline.options.get("dataset", ""))).name
         if trained_on != Path(dataset).name:
             raise CheckpointError(f"baseline {folder} was trained on {trained_on!r}, not {Path(dataset).name!r}")
-        label = str(baseline.options.get("method") or folder.parent.name)
-        if label in {THIS_MODEL, IDENTITY} or label in {name for name, _ in loaded}:
-            label = f"{label} ({folder.parent.name})"
-        loaded.append((label, baseline))
+        loaded.append((run_label(baseline, folder, [THIS_MODEL, IDENTITY, *(n for n, _ in loaded)]), baseline))
     return loaded
 
 
