@@ -225,13 +225,19 @@ class ColorizeTask(engine.Task):
         from zoo.pipelines import ColorizePipeline
 
         options = {"working_size": self.args.working_size, "protocol": "colorize", "precision": "auto"}
+        options["method"] = self.loss_name()  # how the colorize card labels this run among the loss variants
         return ColorizePipeline({"model": nets["generator"]}, options=options)
 
-    def card_info(self):
+    def loss_name(self) -> str:
         a = self.args
         loss = "class-rebalanced L1" if a.loss == "rebalanced" else "L1"
         if a.gan_weight > 0:
             loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
+        return loss
+
+    def card_info(self):
+        a = self.args
+        loss = self.loss_name()
         size = a.resolution or 128
         return {
             "tags": ["colorization", "unet"] + (["gan"] if a.gan_weight > 0 else []),
