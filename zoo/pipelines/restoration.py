@@ -219,7 +219,8 @@ class SuperResolutionPipeline(Pipeline):
     """Upscale by ``pipe.scale``: ``pipe(image) -> Image`` exactly ``scale`` x the input size.
 
     Colour networks process RGB (gray inputs are replicated and returned as L); alpha is upscaled bicubically and
-    re-attached. Inputs larger than ``options["tile"]`` (192) pixels a side run tile by tile with
+    re-attached. Inputs larger than ``options["tile"]`` (default ``1024 // scale``: 512 for x2, 256 for x4, so a tile's
+    high-resolution feature maps stay near 1024x1024) pixels a side run tile by tile with
     ``options["margin"]`` pixels of context (default: the network's receptive radius), so memory stays bounded and
     the result equals whole-image inference.
 
@@ -246,7 +247,7 @@ class SuperResolutionPipeline(Pipeline):
             out = run_in_tiles(
                 net,
                 to_tensor(array, self.device),
-                tile=int(self.options.get("tile", 192)),
+                tile=int(self.options.get("tile", max(64, 1024 // self.scale))),
                 margin=int(self.options.get("margin", receptive_radius(net))),
                 multiple=int(getattr(net, "required_multiple", 1)),
                 scale=self.scale,
