@@ -39,6 +39,8 @@ def test_peer_ratio_and_growth_exponent():
     assert bench.peer_ratio(results, color, "denoise", "256", 0.1) == ""  # colour denoisers have no gray peer
     assert bench.peer_ratio(results, digits, "denoise", "256", 0.1) == ""  # a 28x28 call is no match for BM3D
     assert bench.peer_ratio(results, color, "super-resolution", "256", 0.01) == "0.1x vs bicubic x2"
+    results["peers"]["bicubic x4"] = {"256": {"median_s": 0.004}}
+    assert bench.peer_ratio(results, {**color, "scale": 4}, "super-resolution", "256", 0.01) == "0.4x vs bicubic x4"
     assert bench.peer_ratio(results, color, "gan", "1 sample", 0.01) == ""
     linear = {str(side): {"median_s": side * side * 1e-6} for side in (256, 512, 1024)}
     assert abs(bench.growth_exponent(linear) - 1.0) < 1e-9

@@ -29,6 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 IMAGE_TASKS = {"denoise", "super-resolution", "colorize", "pix2pix", "cyclegan", "autoencoder", "classify"}
 DIGIT_DATASETS = {"mnist", "fashion-mnist"}
 PHOTO_TASKS = {"denoise", "super-resolution", "colorize"}
+SR_PEER_SCALES = (2, 4)  # bicubic upscales timed as the super-resolvers' peers
 
 
 def machine_info() -> dict[str, Any]:
@@ -107,6 +108,8 @@ def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> di
     result["compute"] = "bf16" if pipe.compute_dtype == torch.bfloat16 else "fp32"  # the pipeline's precision here
     gray = int(pipe.options.get("channels", 3)) == 1 and pipe.task in {"denoise", "super-resolution"}
     result["gray"] = gray
+    if pipe.task == "super-resolution":
+        result["scale"] = pipe.scale
     digit_side = digit_input_side(pipe)
     result["digits"] = digit_side is not None
     if pipe.task in IMAGE_TASKS:
@@ -158,15 +161,17 @@ def measure_speed(name: str, sizes: list[int], repeats: int, growth: list[int]) 
 
 
 def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
-    """The peers' speed in this run: PIL bicubic x2 upscale, and BM3D (PyPI bm3d) when installed."""
+    """The peers' speed in this run: PIL bicubic x2 and x4 upscales, and BM3D (PyPI bm3d) when installed."""
     from PIL import Image
 
-    peers: dict[str, Any] = {"bicubic x2": {}}
-    for size in sizes:
-        image = probe_input("super-resolution", size, gray=False)
-        peers["bicubic x2"][str(size)] = _timed(
-            lambda image=image, side=size * 2: image.resize((side, side), Image.BICUBIC), repeats
-        )
+    peers: dict[str, Any] = {}
+    for scale in SR_PEER_SCALES:
+        peers[f"bicubic x{scale}"] = {}
+        for size in sizes:
+            image = probe_input("super-resolution", size, gray=False)
+            peers[f"bicubic x{scale}"][str(size)] = _timed(
+                lambda image=image, side=size * scale: image.resize((side, side), Image.BICUBIC), repeats
+            )
     try:
         import bm3d
     except ImportError:
@@ -253,19 +258,20 @@ def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
     return results
 
 
-def peer_of(task: str, gray: bool) -> str | None:
-    """The peer a model's speed is compared with in the same run: BM3D for gray denoisers, bicubic for upscalers."""
+def peer_of(task: str, gray: bool, scale: int = 2) -> str | None:
+    """The peer a model's speed is compared with in the same run: BM3D for gray denoisers, bicubic at the same scale
+    for upscalers."""
     if task == "denoise" and gray:
         return "BM3D"
     if task == "super-resolution":
-        return "bicubic x2"
+        return f"bicubic x{scale}"
     return None
 
 
 def peer_ratio(results: dict[str, Any], speed: dict[str, Any], task: str, size: str, median_s: float) -> str:
     """``peer seconds / model seconds`` on the same input ("12.3x" = the model is 12.3 times faster); blank for
     digit models, whose calls are timed at 28x28 while the peers run at photo sizes."""
-    peer = None if speed.get("digits") else peer_of(task, speed.get("gray", False))
+    peer = None if speed.get("digits") else peer_of(task, speed.get("gray", False), speed.get("scale", 2))
     timing = results.get("peers", {}).get(peer or "", {}).get(size)
     if not timing or not median_s:
         return ""
