@@ -46,6 +46,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
     parser.add_argument("--ndf", type=int, default=32, help="PatchGAN width")
     parser.add_argument("--patches-per-image", type=int, default=8, help="random crops of each photo per epoch")
+    parser.add_argument(
+        "--init-from",
+        default="",
+        help="start the U-Net from a trained colouriser (checkpoint folder or catalog name), e.g. a GAN fine-tune of "
+        "the L1 model; '' starts from scratch",
+    )
 
 
 def shrink(image, size: int):
@@ -151,6 +157,8 @@ class ColorizeTask(engine.Task):
 
         a = self.args
         net = ColorizationUNet(num_downs=a.num_downs, ngf=a.ngf)
+        if a.init_from:
+            self.copied = engine.initialize_from(net, a.init_from, hint="train it first (e.g. --config colorize-l1)")
         self.nets = {"generator": net}
         self.optimizers = {"generator": self.adam(net)}
         if a.gan_weight > 0:
@@ -233,6 +241,9 @@ class ColorizeTask(engine.Task):
         loss = "class-rebalanced L1" if a.loss == "rebalanced" else "L1"
         if a.gan_weight > 0:
             loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
+        if a.init_from:  # outputs/<run>/final is named by its run
+            source = Path(a.init_from)
+            loss += f", fine-tuned from {source.parent.name if source.name == 'final' else a.init_from}"
         return loss
 
     def card_info(self):

@@ -44,26 +44,6 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def initialize_from(net: torch.nn.Module, source: str) -> list[str]:
-    """Copy every tensor of ``source``'s network (a checkpoint folder or catalog name) whose name and shape match,
-    except the tail (kept at zero, so the network still starts as exact bicubic upscaling); returns the names."""
-    import zoo
-
-    try:
-        donor = zoo.load(source).models["model"].state_dict()
-    except zoo.ZooError as error:
-        raise engine.TrainingError(
-            f"--init-from {source!r}: {error}; train that model first (e.g. --config superres-x2) or pass "
-            "--init-from '' to start from scratch"
-        ) from error
-    own = net.state_dict()
-    copied = [k for k, v in donor.items() if k in own and own[k].shape == v.shape and not k.startswith("tail.")]
-    if not copied:
-        raise engine.TrainingError(f"--init-from {source!r}: no tensor matches this network's names and shapes")
-    net.load_state_dict({**own, **{k: donor[k] for k in copied}})
-    return copied
-
-
 class SuperResTask(engine.Task):
     def build(self) -> None:
         from zoo.nets import SuperResNet
@@ -74,7 +54,9 @@ class SuperResTask(engine.Task):
         torch.nn.init.zeros_(net.tail.weight)
         torch.nn.init.zeros_(net.tail.bias)
         if a.init_from:
-            self.copied = initialize_from(net, a.init_from)
+            # The tail stays at zero, so the network still starts as exact bicubic upscaling.
+            hint = "train that model first (e.g. --config superres-x2)"
+            self.copied = engine.initialize_from(net, a.init_from, skip=("tail.",), hint=hint)
         self.nets = {"generator": net}
         self.optimizers = {"generator": self.adam(net)}
 

@@ -134,6 +134,19 @@ def test_colorize_smoke_run(loss, gan_weight, data_root, tmp_path):
     assert ("critic" in history[-1]) == (gan_weight != "0")
 
 
+def test_colorize_gan_fine_tune_starts_from_the_l1_model(data_root, tmp_path):
+    tiny = ["--ngf", "4", "--num-downs", "3", "--resolution", "32", "--working-size", "64", "--no-eval"]
+    l1 = run("colorize", tmp_path / "l1", data_root, "--loss", "l1", *tiny)
+    gan = run("colorize", tmp_path / "gan", data_root, "--loss", "l1", "--gan-weight", "0.01", "--init-from", str(l1),
+              "--max-train-steps", "1", "--learning-rate", "1e-9", *tiny)  # fmt: skip
+    donor, net = zoo.load(l1).model.state_dict(), zoo.load(gan).model.state_dict()
+    assert donor.keys() == net.keys()
+    weights = [key for key, _ in zoo.load(l1).model.named_parameters()]  # batch-norm statistics move in one step
+    for key in weights:
+        torch.testing.assert_close(net[key], donor[key], atol=1e-3, rtol=0)  # fp16 publish, lr 1e-9: unchanged
+    assert zoo.load(gan).options["method"] == "L1 + 0.01 x conditional PatchGAN (ndf 32), fine-tuned from l1"
+
+
 def test_rebalancing_weights_favour_rare_colours():
     rng = np.random.default_rng(0)
     common = rng.normal(0, 3, (9000, 2))  # near-gray pixels
