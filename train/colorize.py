@@ -1,15 +1,19 @@
-"""Train the colouriser: a U-Net predicting Lab ab from lightness, with a class-rebalanced and/or adversarial loss.
+"""Train the colouriser: a U-Net predicting Lab ab from lightness (L1, L2, class-rebalanced and/or adversarial loss).
 
-python train/colorize.py --config colorize                        # the published recipe
-python train/colorize.py --config colorize --loss l1 --gan-weight 0 --output-dir outputs/colorize-l1   # plain L1
+python train/colorize.py --config colorize        # the published recipe
+python train/colorize.py --config colorize-l1     # plain L1 (then colorize-gan: its GAN fine-tune), for the card
 
-Plain L1 regression of ab averages the plausible colours of a pixel and gives brown/gray pictures. Two remedies,
-alone or together:
+On large data, plain L1/L2 regression of ab averages the plausible colours of a pixel and gives brown/gray
+pictures. Two remedies, alone or together:
 
 - ``--loss rebalanced``: each pixel's L1 is weighted by how rare its true colour is in the training photos
   (Zhang et al. 2016's class rebalancing, for regression: ab histogram in 10x10 bins, smoothed, mixed with a uniform
   distribution by ``--rebalance-mix``, inverted, normalised to mean 1 over the training pixels);
 - ``--gan-weight W > 0``: a conditional PatchGAN (L, ab) -> real/fake adds ``W`` x its adversarial loss.
+
+On a few hundred training photos the opposite risk dominates: the net memorises their colours and paints new photos
+with confident, wrong ones. ``--val-dataset`` scores held-out photos every ``--checkpointing-steps`` and
+``--keep-best val_psnr`` publishes the best-scoring step.
 
 Photos are first shrunk so their longer side is ``--working-size`` (the pipeline's working resolution), then random
 ``--resolution`` crops are taken, so objects appear at the scale the pipeline shows them.
@@ -41,11 +45,28 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ngf", type=int, default=32, help="U-Net width")
     parser.add_argument("--num-downs", type=int, default=5, help="U-Net levels (input multiple of 2**num_downs)")
     parser.add_argument("--working-size", type=int, default=256, help="longer side the pipeline colourises at")
-    parser.add_argument("--loss", default="rebalanced", choices=["l1", "rebalanced"], help="ab regression loss")
+    parser.add_argument(
+        "--loss",
+        default="rebalanced",
+        choices=["l1", "l2", "rebalanced"],
+        help="ab regression loss (l2: the conditional mean, what PSNR rewards; rebalanced: class-rebalanced L1)",
+    )
     parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
     parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
     parser.add_argument("--ndf", type=int, default=32, help="PatchGAN width")
     parser.add_argument("--patches-per-image", type=int, default=8, help="random crops of each photo per epoch")
+    parser.add_argument(
+        "--flips",
+        default="dihedral",
+        choices=["dihedral", "horizontal"],
+        help="augmentation: one of the 8 rotations/mirrors, or only a left-right mirror (keeps sky above ground)",
+    )
+    parser.add_argument(
+        "--val-dataset",
+        default="",
+        help="held-out photos (never a test set) scored every --checkpointing-steps: val_psnr, val_gain over the "
+        "gray input, val_colour (colourfulness ratio), at the working size; pair with --keep-best val_psnr",
+    )
     parser.add_argument(
         "--init-from",
         default="",
@@ -72,22 +93,28 @@ class LabPatchDataset(EpochMixin, Dataset):
     in memory as float32 Lab; crop position and one of 8 rotations/flips come from ``(seed, epoch, index)``.
     """
 
-    def __init__(self, folders, patch_size: int, working_size: int, patches_per_image: int = 8, seed: int = 0):
+    def __init__(
+        self,
+        folders,
+        patch_size: int,
+        working_size: int,
+        patches_per_image: int = 8,
+        seed: int = 0,
+        flips: str = "dihedral",
+    ):
+        from PIL import Image
+
         from zoo.color import lightness, rgb_to_lab
-        from zoo.data import DatasetError, list_images, load_image
+        from zoo.data import DatasetError
 
         self.patch_size, self.patches_per_image, self.seed = patch_size, patches_per_image, seed
+        self.transforms = 8 if flips == "dihedral" else 2
         self.images: list[np.ndarray] = []
-        for folder in folders:
-            for path in list_images(folder):
-                try:
-                    image = shrink(load_image(path, "RGB"), working_size)
-                except DatasetError:
-                    continue
-                if min(image.size) < patch_size:
-                    continue
-                rgb = np.asarray(image, dtype=np.float32) / 255.0
-                light = lightness(np.asarray(image.convert("L"), dtype=np.float32) / 255.0)
+        for image in load_photos(folders, working_size):
+            if min(image.shape[:2]) >= patch_size:
+                rgb = image.astype(np.float32) / 255.0
+                gray = np.asarray(Image.fromarray(image).convert("L"), dtype=np.float32)
+                light = lightness(gray / 255.0)
                 self.images.append(np.concatenate([light[..., None], rgb_to_lab(rgb)[..., 1:]], axis=2))
         if not self.images:
             raise DatasetError(f"no readable photo of at least {patch_size} px (after shrinking) in {folders}")
@@ -103,13 +130,29 @@ class LabPatchDataset(EpochMixin, Dataset):
         size = self.patch_size
         top = int(rng.integers(0, lab.shape[0] - size + 1))
         left = int(rng.integers(0, lab.shape[1] - size + 1))
-        patch = dihedral(lab[top : top + size, left : left + size], int(rng.integers(8)))
+        transform = int(rng.integers(self.transforms))  # 0..7, or 0 / 1 -> identity / left-right mirror
+        transform = transform if self.transforms == 8 else 4 * transform
+        patch = dihedral(lab[top : top + size, left : left + size], transform)
         tensor = torch.from_numpy(patch).permute(2, 0, 1)
         return {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:] / AB_SCALE).clamp(-1.0, 1.0)}
 
     def ab_values(self) -> np.ndarray:
         """All training pixels' ab, [N, 2] (for the rebalancing weights)."""
         return np.concatenate([lab[..., 1:].reshape(-1, 2) for lab in self.images])
+
+
+def load_photos(folders, working_size: int) -> list[np.ndarray]:
+    """The readable photos in ``folders`` as RGB uint8 arrays, shrunk to a longer side of at most ``working_size``."""
+    from zoo.data import DatasetError, list_images, load_image
+
+    photos = []
+    for folder in folders:
+        for path in list_images(folder):
+            try:
+                photos.append(np.asarray(shrink(load_image(path, "RGB"), working_size)))
+            except DatasetError:
+                continue
+    return photos
 
 
 def rebalance_weights(ab: np.ndarray, mix: float = 0.5, smoothing: float = 5.0) -> np.ndarray:
@@ -168,16 +211,33 @@ class ColorizeTask(engine.Task):
 
     def dataset(self):
         a = self.args
+        if a.keep_best and not a.val_dataset:
+            raise engine.TrainingError(f"--keep-best {a.keep_best} needs held-out photos: give --val-dataset")
         size = a.resolution or 128
         self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
-        data = LabPatchDataset(self.folders, size, a.working_size, a.patches_per_image, seed=a.seed)
+        data = LabPatchDataset(self.folders, size, a.working_size, a.patches_per_image, seed=a.seed, flips=a.flips)
+        self.val_photos = []
+        if a.val_dataset:
+            self.val_photos = load_photos(resolve_datasets(a.val_dataset, a.data_dir, a.val_dataset), a.working_size)
+            if not self.val_photos:
+                from zoo.data import DatasetError
+
+                raise DatasetError(f"--val-dataset {a.val_dataset!r} holds no readable photo")
         if a.loss == "rebalanced":
             self.weights = torch.from_numpy(rebalance_weights(data.ab_values(), a.rebalance_mix))
         items = [data[i] for i in range(min(4, len(data)))]
         self.preview = {key: torch.stack([item[key] for item in items]) for key in ("L", "ab")}
         return data
 
+    def validate(self, nets) -> dict[str, float]:
+        """--val-dataset: PSNR, gain over gray and colourfulness ratio on the held-out photos (working size)."""
+        from zoo.evaluation.restoration import colorize_validation
+
+        return colorize_validation(self.pipeline(nets), self.val_photos) if self.val_photos else {}
+
     def regression_loss(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.args.loss == "l2":
+            return F.mse_loss(prediction, target)
         error = (prediction - target).abs()
         if self.args.loss == "l1":
             return error.mean()
@@ -238,24 +298,31 @@ class ColorizeTask(engine.Task):
 
     def loss_name(self) -> str:
         a = self.args
-        loss = "class-rebalanced L1" if a.loss == "rebalanced" else "L1"
+        loss = {"rebalanced": "class-rebalanced L1", "l1": "L1", "l2": "L2"}[a.loss]
         if a.gan_weight > 0:
             loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
         if a.init_from:  # outputs/<run>/final is named by its run
             source = Path(a.init_from)
             loss += f", fine-tuned from {source.parent.name if source.name == 'final' else a.init_from}"
+        if a.keep_best:
+            loss += f", best {a.keep_best} step"
         return loss
 
     def card_info(self):
         a = self.args
         loss = self.loss_name()
         size = a.resolution or 128
+        flips = "one of 8 rotations/flips" if a.flips == "dihedral" else "mirrored left-right half the time"
         return {
             "tags": ["colorization", "unet"] + (["gan"] if a.gan_weight > 0 else []),
             "data": (
                 f"{a.dataset or DEFAULT_DATA}: photos shrunk to a longer side of {a.working_size}, random "
-                f"{size}x{size} crops (one of 8 rotations/flips); input L of the PIL gray image, target Lab ab; "
-                f"loss: {loss}"
+                f"{size}x{size} crops ({flips}); input L of the PIL gray image, target Lab ab; loss: {loss}"
+                + (
+                    f"; validation: {a.val_dataset} (held out, scored every {a.checkpointing_steps} steps)"
+                    if a.val_dataset
+                    else ""
+                )
             ),
         }
 

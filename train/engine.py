@@ -35,6 +35,8 @@ from zoo.errors import ZooError  # noqa: E402
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 STATE_FILE = "trainer_state.json"
+BEST_DIR = "best"  # output_dir/best: the weights with the highest --keep-best metric so far (+ BEST_FILE)
+BEST_FILE = "best.json"
 TRAINING_FILE = "training.json"
 TASK_STATE_FILE = "task_state.safetensors"
 
@@ -72,6 +74,13 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpointing-steps", type=int, default=500, help="save a resumable state every N steps")
     p.add_argument("--checkpoints-total-limit", type=int, default=2, help="keep at most this many checkpoints")
+    p.add_argument(
+        "--keep-best",
+        default=None,
+        metavar="METRIC",
+        help="publish the weights of the checkpoint step with the highest validation METRIC (one the task's "
+        "validation reports, e.g. val_psnr; validation runs every --checkpointing-steps) instead of the last step's",
+    )
     p.add_argument("--resume-from-checkpoint", help="'latest' or a checkpoint folder")
     p.add_argument("--logger", default="tensorboard", choices=["tensorboard", "none"])
     p.add_argument("--logging-steps", type=int, default=10)
@@ -158,6 +167,12 @@ class Task:
         records, notes, images = evaluate(pipe, self.args.data_dir, self.args.eval_limit, folder=final)
         self.extra_images = images
         return records, notes
+
+    def validate(self, nets: dict[str, torch.nn.Module]) -> dict[str, float]:
+        """Scores on held-out training-distribution data (never a test set), keys starting with ``val_``; called
+        every --checkpointing-steps with the nets in eval mode; ``{}`` (the default): no validation.
+        Must not draw from the global random generators (a resumed run must stay identical)."""
+        return {}
 
     def card_info(self) -> dict[str, Any]:
         """Overrides for the card: description, datasets, licence, tags."""
@@ -305,6 +320,8 @@ def run(task: Task) -> Path:
         project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
     )
+    if args.keep_best and type(task).validate is Task.validate:
+        raise TrainingError(f"--keep-best {args.keep_best}: train/{args.script}.py has no validation to pick from")
     set_seed(args.seed)
     task.build()
     dataset = task.dataset()
@@ -340,6 +357,7 @@ def run(task: Task) -> Path:
     if resume is not None:
         start_step, history, elapsed = load_checkpoint(accelerator, task, resume)
         accelerator.print(f"resumed from {resume} at step {start_step}")
+    best = BestWeights(output_dir, args.keep_best, start_step) if accelerator.is_main_process else None
     if accelerator.is_main_process and log_with:
         accelerator.init_trackers("train", config={k: v for k, v in vars(args).items() if _scalar(v)})
 
@@ -378,6 +396,14 @@ def run(task: Task) -> Path:
         if step % args.sample_steps == 0 and accelerator.is_main_process:
             save_samples(task, output_dir / "samples" / f"step-{step:07d}.png")
         if step % args.checkpointing_steps == 0 or step == total:
+            if accelerator.is_main_process:
+                scores = run_validation(task)
+                if args.keep_best and not scores:
+                    raise TrainingError(f"--keep-best {args.keep_best}: the validation returned no scores")
+                if scores:
+                    history.append({"step": step, "epoch": epoch, **scores})
+                    bar.write(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+                    best.offer(task, step, scores)
             save_checkpoint(accelerator, task, output_dir, step, history, elapsed + time.time() - started)
         if step == crash_at:  # fault injection for tests: die like kill -9 (no cleanup, no flush)
             os._exit(137)
@@ -386,10 +412,81 @@ def run(task: Task) -> Path:
     accelerator.wait_for_everyone()
     final = output_dir / "final"
     if accelerator.is_main_process:
-        finish(task, accelerator, final, history, train_time, total)
+        selected = best.restore(task)
+        finish(task, accelerator, final, history, train_time, total, selected)
     accelerator.wait_for_everyone()
     accelerator.end_training()
     return final
+
+
+def run_validation(task: Task) -> dict[str, float]:
+    """``task.validate`` with the nets in eval mode (and back to train mode after)."""
+    nets = {k: unwrap(v) for k, v in task.nets.items()}
+    for net in nets.values():
+        net.eval()
+    try:
+        with torch.no_grad():
+            return {k: float(v) for k, v in task.validate(nets).items()}
+    finally:
+        for net in nets.values():
+            net.train()
+
+
+class BestWeights:
+    """--keep-best METRIC: keeps ``output_dir/best/`` (every net's weights + best.json) at the step whose validation
+    METRIC is highest, and puts those weights back before the final model is saved.
+
+    A fresh run clears a stale best/; a resumed run keeps it only if it was recorded at or before the resumed step
+    (a later one belongs to steps that are about to be retrained)."""
+
+    def __init__(self, output_dir: Path, metric: str | None, start_step: int) -> None:
+        self.folder, self.metric, self.record = output_dir / BEST_DIR, metric, None
+        if not metric:
+            return
+        info = self.folder / BEST_FILE
+        if start_step and info.is_file():
+            record = json.loads(info.read_text(encoding="utf-8"))
+            if record.get("metric") == metric and record.get("step", math.inf) <= start_step:
+                self.record = record
+        if self.record is None and self.folder.exists():
+            shutil.rmtree(self.folder)
+
+    def offer(self, task: Task, step: int, scores: dict[str, float]) -> None:
+        if not self.metric:
+            return
+        if self.metric not in scores:
+            raise TrainingError(
+                f"--keep-best {self.metric}: the validation reports {', '.join(sorted(scores)) or 'nothing'}"
+            )
+        value = scores[self.metric]
+        if self.record is not None and not value > self.record["value"]:
+            return
+        from safetensors.torch import save_file
+
+        tmp = self.folder.with_name(BEST_DIR + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        for name, net in task.nets.items():
+            state = {k: v.detach().cpu().contiguous() for k, v in unwrap(net).state_dict().items()}
+            save_file(state, str(tmp / f"{name}.safetensors"))
+        self.record = {"metric": self.metric, "value": value, "step": step}
+        (tmp / BEST_FILE).write_text(json.dumps(self.record), encoding="utf-8")
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        os.replace(tmp, self.folder)
+
+    def restore(self, task: Task) -> dict[str, Any] | None:
+        """Load the best weights into the task's nets; returns the record (metric, value, step) or None."""
+        if not self.metric:
+            return None
+        if self.record is None:
+            raise TrainingError(f"--keep-best {self.metric}: no validation ran (is its held-out data set?)")
+        from safetensors.torch import load_file
+
+        for name, net in task.nets.items():
+            unwrap(net).load_state_dict(load_file(str(self.folder / f"{name}.safetensors")))
+        return self.record
 
 
 def _scalar(value: Any) -> bool:
@@ -505,8 +602,18 @@ def reproducible_argv(argv: list[str]) -> list[str]:
     return kept
 
 
-def finish(task: Task, accelerator: Any, final: Path, history: list, train_time: float, steps: int) -> None:
-    """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing)."""
+def finish(
+    task: Task,
+    accelerator: Any,
+    final: Path,
+    history: list,
+    train_time: float,
+    steps: int,
+    selected: dict[str, Any] | None = None,
+) -> None:
+    """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing).
+
+    ``selected``: the --keep-best record when the nets hold the best validation step's weights."""
     from zoo.cards import write_json
     from zoo.plots import loss_plot
     from zoo.registry import get_entry
@@ -541,6 +648,11 @@ def finish(task: Task, accelerator: Any, final: Path, history: list, train_time:
         "seed": args.seed,
         "steps": steps,
         "train_time": f"{train_time / 60:.1f} min",
+        **(
+            {"weights": f"step {selected['step']} of {steps} (highest {selected['metric']}: {selected['value']:.4g})"}
+            if selected
+            else {}
+        ),
         "hardware": args.hardware or hardware(accelerator),
         "git_commit": git_commit(),
         "data": ", ".join(entry.datasets) if entry else str(args.dataset),

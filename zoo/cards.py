@@ -156,6 +156,7 @@ def render_card(
     }
     fields["data"] = training.get("data", ", ".join(datasets))
     fields["versions"] = training.get("versions") or library_versions()
+    fields["weights"] = training.get("weights", "")
     return ModelCard.from_template(
         data,
         template_path=str(TEMPLATES / "template.md"),

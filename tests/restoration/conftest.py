@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 GRAY_FOLDERS = ("train400", "set12", "bsd68")
-COLOUR_FOLDERS = ("bsds500/train", "t91", "cbsd68", "kodak24", "sun_hays80", "set5", "set14")
+COLOUR_FOLDERS = ("bsds500/train", "bsds500/test", "t91", "cbsd68", "kodak24", "sun_hays80", "set5", "set14")
 
 
 def photo(height: int, width: int, seed: int, channels: int = 3) -> np.ndarray:
@@ -43,7 +43,7 @@ def write_data_root(root: Path, count: int = 3, size: tuple[int, int] = (48, 64)
 
 @pytest.fixture(scope="session")
 def data_root(tmp_path_factory) -> Path:
-    """A data root with train400, bsds500/train, t91 and every test set, 3 images of 48x64 each."""
+    """A data root with train400, bsds500/train and /test, t91 and every test set, 3 images of 48x64 each."""
     return write_data_root(tmp_path_factory.mktemp("restoration-data"))
 
 

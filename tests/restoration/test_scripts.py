@@ -156,3 +156,36 @@ def test_rebalancing_weights_favour_rare_colours():
     index = colorize.ab_bin_index(torch.from_numpy(ab.T[:, :, None]).float() / colorize.AB_SCALE).numpy().ravel()
     assert weights[index[-1]] > 2 * weights[index[0]]
     assert np.mean(weights[index]) == pytest.approx(1.0, rel=1e-4)  # mean weight 1 over the training pixels
+
+
+def test_colorize_validation_keeps_the_best_step(data_root, tmp_path):
+    """--val-dataset scores every checkpoint; --keep-best publishes the best-scoring step's weights."""
+    final = run(
+        "colorize", tmp_path / "run", data_root, "--ngf", "4", "--num-downs", "3", "--resolution", "32",
+        "--working-size", "64", "--loss", "l2", "--flips", "horizontal", "--learning-rate", "0.05",
+        "--max-train-steps", "4", "--checkpointing-steps", "1", "--val-dataset", "bsds500/test",
+        "--keep-best", "val_psnr", "--no-eval",
+    )  # fmt: skip
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    scored = [row for row in history if "val_psnr" in row]
+    assert [row["step"] for row in scored] == [1, 2, 3, 4]
+    assert all(np.isfinite(row["val_gain"]) and row["val_colour"] >= 0 for row in scored)
+    best = max(scored, key=lambda row: row["val_psnr"])
+    record = json.loads((tmp_path / "run" / "best" / "best.json").read_text())
+    assert record == {"metric": "val_psnr", "value": best["val_psnr"], "step": best["step"]}
+    assert f"| published weights | step {best['step']} of 4 (highest val_psnr" in card_table(final)
+    # The published model is the best step's: re-scoring it gives that step's validation PSNR.
+    from zoo.evaluation.restoration import colorize_validation
+
+    photos = colorize.load_photos([data_root / "bsds500" / "test"], 64)
+    again = colorize_validation(zoo.load(final), photos)
+    assert again["val_psnr"] == pytest.approx(best["val_psnr"], abs=1e-6)
+
+
+def test_keep_best_needs_held_out_data(data_root, tmp_path, capsys):
+    argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "run"), "--keep-best", "val_psnr"]
+    assert colorize.main(argv) == 2
+    assert "give --val-dataset" in capsys.readouterr().err
+    assert denoise.main([*argv, "--dataset", "train400"]) == 2  # a task without validation
+    assert "has no validation" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "final").exists()

@@ -187,3 +187,29 @@ def test_eval_only_rebuilds_the_card_of_a_finished_run(tiny_mnist, tmp_path):
 def test_eval_only_without_a_finished_run_is_a_clear_error(tiny_mnist, tmp_path):
     done = run_vae([*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(tmp_path / "none"), "--eval-only"])
     assert done.returncode == 2 and "--eval-only needs a finished run" in done.stderr
+
+
+def test_keep_best_tracks_the_highest_score_and_survives_a_resume(tmp_path):
+    task = engine.Task(args=None, nets={"net": torch.nn.Linear(2, 1)})
+    best = engine.BestWeights(tmp_path, "val_psnr", start_step=0)
+    weights = {}
+    for step, score in [(1, 20.0), (2, 22.0), (3, 21.0)]:
+        with torch.no_grad():
+            task.nets["net"].weight.fill_(step)
+        weights[step] = task.nets["net"].weight.clone()
+        best.offer(task, step, {"val_psnr": score, "val_gain": 0.0})
+    assert best.record == {"metric": "val_psnr", "value": 22.0, "step": 2}
+    with pytest.raises(engine.TrainingError, match="reports val_gain"):
+        best.offer(task, 4, {"val_gain": 1.0})
+    # Resuming at step 3 keeps the step-2 record; resuming at step 1 (before it) or a fresh run drops it.
+    assert engine.BestWeights(tmp_path, "val_psnr", start_step=3).record["step"] == 2
+    assert engine.BestWeights(tmp_path, "val_psnr", start_step=1).record is None
+    assert not (tmp_path / "best").exists()
+    best.offer(task, 3, {"val_psnr": 21.0})
+    assert engine.BestWeights(tmp_path, "val_psnr", start_step=0).record is None
+    best = engine.BestWeights(tmp_path, "val_psnr", start_step=0)
+    best.offer(task, 3, {"val_psnr": 21.0})
+    with torch.no_grad():
+        task.nets["net"].weight.zero_()
+    assert best.restore(task)["step"] == 3
+    torch.testing.assert_close(task.nets["net"].weight, weights[3])

@@ -459,14 +459,49 @@ def colorize_variants(pipe: Any) -> list[tuple[str, Any]]:
     return loaded
 
 
+def score_colorizers(methods, originals, figure_rows: list | None = None, keep: int = 0):
+    """Colourise the gray version of each RGB uint8 original with every ``(method, model)``; returns the gray
+    baseline's PSNRs, the originals' colourfulness and ``{method: {"psnr", "colour", "ratio": [per image]}}``.
+    The first ``keep`` images' rows (original, gray, outputs...) are appended to ``figure_rows``."""
+    from zoo.metrics import colourfulness, psnr
+
+    gray_psnr, original_colour = [], []
+    scores: dict[str, dict[str, list[float]]] = {m: {"psnr": [], "colour": [], "ratio": []} for m, _ in methods}
+    for index, original in enumerate(originals):
+        gray = Image.fromarray(original).convert("L")
+        baseline = np.repeat(np.asarray(gray)[..., None], 3, axis=2)
+        gray_psnr.append(psnr(original, baseline))
+        original_colour.append(colourfulness(original))
+        outputs = []
+        for method, model in methods:
+            out = np.asarray(model(gray).convert("RGB"))
+            outputs.append(out)
+            scores[method]["psnr"].append(psnr(original, out))
+            scores[method]["colour"].append(colourfulness(out))
+            scores[method]["ratio"].append(scores[method]["colour"][-1] / max(original_colour[-1], 1e-6))
+        if index < keep and figure_rows is not None:
+            figure_rows.append([original, baseline, *outputs])
+    return gray_psnr, original_colour, scores
+
+
+def colorize_validation(model, originals: list[np.ndarray]) -> dict[str, float]:
+    """Training-time validation of a colouriser on held-out RGB uint8 photos (not a test set): mean PSNR, its gain
+    over the gray input, and the colourfulness ratio, as ``val_psnr``, ``val_gain``, ``val_colour``."""
+    gray_psnr, original_colour, scores = score_colorizers([("model", model)], originals)
+    score = scores["model"]
+    return {
+        "val_psnr": _mean(score["psnr"]),
+        "val_gain": _mean(score["psnr"]) - _mean(gray_psnr),
+        "val_colour": _mean(score["colour"]) / max(_mean(original_colour), 1e-6),
+    }
+
+
 def evaluate_colorize(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the original,
     the same for the gray baseline (the input replicated to RGB), and the colourfulness ratio. The loss variants'
     runs found in outputs/ (``COLORIZE_VARIANTS``) are measured beside the model on the same images."""
-    from zoo.metrics import colourfulness, psnr
-
     methods = [(THIS_MODEL, pipe), *colorize_variants(pipe)]
     records: list[EvalRecord] = []
     rows, missing, figure_rows = [], [], []
@@ -475,23 +510,9 @@ def evaluate_colorize(
         if files is None:
             missing.append(name)
             continue
-        gray_psnr, original_colour = [], []
-        scores: dict[str, dict[str, list[float]]] = {m: {"psnr": [], "colour": [], "ratio": []} for m, _ in methods}
-        for path in files:
-            original = _load_uint8(path, 3)
-            gray = Image.fromarray(original).convert("L")
-            baseline = np.repeat(np.asarray(gray)[..., None], 3, axis=2)
-            gray_psnr.append(psnr(original, baseline))
-            original_colour.append(colourfulness(original))
-            outputs = []
-            for method, model in methods:
-                out = np.asarray(model(gray).convert("RGB"))
-                outputs.append(out)
-                scores[method]["psnr"].append(psnr(original, out))
-                scores[method]["colour"].append(colourfulness(out))
-                scores[method]["ratio"].append(scores[method]["colour"][-1] / max(original_colour[-1], 1e-6))
-            if len(figure_rows) < 4 and name == COLORIZE_SETS[0]:
-                figure_rows.append([original, baseline, *outputs])
+        originals = (_load_uint8(path, 3) for path in files)
+        keep = 4 - len(figure_rows) if name == COLORIZE_SETS[0] else 0
+        gray_psnr, original_colour, scores = score_colorizers(methods, originals, figure_rows, keep)
         records += [
             EvalRecord(name, "PSNR", _mean(gray_psnr), "gray baseline"),
             EvalRecord(name, "colourfulness ratio", 0.0, "gray baseline"),
