@@ -305,7 +305,8 @@ class ColorizeTask(engine.Task):
             source = Path(a.init_from)
             loss += f", fine-tuned from {source.parent.name if source.name == 'final' else a.init_from}"
         if a.keep_best:
-            loss += f", best {a.keep_best} step"
+            floors = engine.parse_floors(a.keep_best_floor, a.keep_best)
+            loss += f", best {a.keep_best} step" + "".join(f" with {k} >= {v:g}" for k, v in floors.items())
         return loss
 
     def card_info(self):

@@ -81,6 +81,14 @@ def base_parser(description: str) -> argparse.ArgumentParser:
         help="publish the weights of the checkpoint step with the highest validation METRIC (one the task's "
         "validation reports, e.g. val_psnr; validation runs every --checkpointing-steps) instead of the last step's",
     )
+    p.add_argument(
+        "--keep-best-floor",
+        action="append",
+        default=None,
+        metavar="METRIC=MIN",
+        help="with --keep-best: only steps whose validation METRIC is at least MIN compete (repeatable), e.g. "
+        "val_colour=0.7 so the most-PSNR step cannot be a near-gray one",
+    )
     p.add_argument("--resume-from-checkpoint", help="'latest' or a checkpoint folder")
     p.add_argument("--logger", default="tensorboard", choices=["tensorboard", "none"])
     p.add_argument("--logging-steps", type=int, default=10)
@@ -320,6 +328,7 @@ def run(task: Task) -> Path:
         project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
     )
+    floors = parse_floors(args.keep_best_floor, args.keep_best)  # a malformed floor fails before any training
     if args.keep_best and type(task).validate is Task.validate:
         raise TrainingError(f"--keep-best {args.keep_best}: train/{args.script}.py has no validation to pick from")
     set_seed(args.seed)
@@ -357,7 +366,7 @@ def run(task: Task) -> Path:
     if resume is not None:
         start_step, history, elapsed = load_checkpoint(accelerator, task, resume)
         accelerator.print(f"resumed from {resume} at step {start_step}")
-    best = BestWeights(output_dir, args.keep_best, start_step) if accelerator.is_main_process else None
+    best = BestWeights(output_dir, args.keep_best, start_step, floors) if accelerator.is_main_process else None
     if accelerator.is_main_process and log_with:
         accelerator.init_trackers("train", config={k: v for k, v in vars(args).items() if _scalar(v)})
 
@@ -432,21 +441,50 @@ def run_validation(task: Task) -> dict[str, float]:
             net.train()
 
 
+def parse_floors(items: list[str] | None, metric: str | None) -> dict[str, float]:
+    """--keep-best-floor METRIC=MIN (repeatable) -> {METRIC: MIN}; a clear error for a malformed one."""
+    floors: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = str(item).partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            floors[name.strip()] = float(value)
+        except ValueError:
+            raise TrainingError(f"--keep-best-floor {item!r}: expected METRIC=MIN, e.g. val_colour=0.7") from None
+    if floors and not metric:
+        raise TrainingError("--keep-best-floor needs --keep-best METRIC (the score to maximise among those steps)")
+    return floors
+
+
+def describe_selection(record: dict[str, Any], steps: int) -> str:
+    """The card's 'published weights' row for a --keep-best record."""
+    floors = record.get("floors") or {}
+    among = f" among steps with {', '.join(f'{k} >= {v:g}' for k, v in floors.items())}" if floors else ""
+    return f"step {record['step']} of {steps} (highest {record['metric']}{among}: {record['value']:.4g})"
+
+
 class BestWeights:
     """--keep-best METRIC: keeps ``output_dir/best/`` (every net's weights + best.json) at the step whose validation
-    METRIC is highest, and puts those weights back before the final model is saved.
+    METRIC is highest, and puts those weights back before the final model is saved. ``floors`` (--keep-best-floor)
+    bar the steps whose other validation scores fall below a minimum from competing.
 
     A fresh run clears a stale best/; a resumed run keeps it only if it was recorded at or before the resumed step
-    (a later one belongs to steps that are about to be retrained)."""
+    (a later one belongs to steps that are about to be retrained) under the same metric and floors."""
 
-    def __init__(self, output_dir: Path, metric: str | None, start_step: int) -> None:
+    def __init__(
+        self, output_dir: Path, metric: str | None, start_step: int, floors: dict[str, float] | None = None
+    ) -> None:
         self.folder, self.metric, self.record = output_dir / BEST_DIR, metric, None
+        self.floors = dict(floors or {})
+        self.seen: dict[str, float] = {}  # the highest score of each floored metric so far (for the error message)
         if not metric:
             return
         info = self.folder / BEST_FILE
         if start_step and info.is_file():
             record = json.loads(info.read_text(encoding="utf-8"))
-            if record.get("metric") == metric and record.get("step", math.inf) <= start_step:
+            same = record.get("metric") == metric and (record.get("floors") or {}) == self.floors
+            if same and record.get("step", math.inf) <= start_step:
                 self.record = record
         if self.record is None and self.folder.exists():
             shutil.rmtree(self.folder)
@@ -454,10 +492,13 @@ class BestWeights:
     def offer(self, task: Task, step: int, scores: dict[str, float]) -> None:
         if not self.metric:
             return
-        if self.metric not in scores:
-            raise TrainingError(
-                f"--keep-best {self.metric}: the validation reports {', '.join(sorted(scores)) or 'nothing'}"
-            )
+        for flag, name in [("--keep-best", self.metric)] + [("--keep-best-floor", m) for m in self.floors]:
+            if name not in scores:
+                raise TrainingError(f"{flag} {name}: the validation reports {', '.join(sorted(scores)) or 'nothing'}")
+        for name in self.floors:
+            self.seen[name] = max(self.seen.get(name, -math.inf), scores[name])
+        if any(scores[name] < floor for name, floor in self.floors.items()):
+            return
         value = scores[self.metric]
         if self.record is not None and not value > self.record["value"]:
             return
@@ -471,6 +512,8 @@ class BestWeights:
             state = {k: v.detach().cpu().contiguous() for k, v in unwrap(net).state_dict().items()}
             save_file(state, str(tmp / f"{name}.safetensors"))
         self.record = {"metric": self.metric, "value": value, "step": step}
+        if self.floors:
+            self.record["floors"] = self.floors
         (tmp / BEST_FILE).write_text(json.dumps(self.record), encoding="utf-8")
         if self.folder.exists():
             shutil.rmtree(self.folder)
@@ -480,6 +523,12 @@ class BestWeights:
         """Load the best weights into the task's nets; returns the record (metric, value, step) or None."""
         if not self.metric:
             return None
+        if self.record is None and self.floors and self.seen:
+            seen = [f"{k} reached at most {self.seen[k]:.4g} (floor {v:g})" for k, v in self.floors.items()]
+            raise TrainingError(
+                f"--keep-best {self.metric}: no validated step met --keep-best-floor: {', '.join(seen)}; lower the "
+                "floor or train longer"
+            )
         if self.record is None:
             raise TrainingError(f"--keep-best {self.metric}: no validation ran (is its held-out data set?)")
         from safetensors.torch import load_file
@@ -648,11 +697,7 @@ def finish(
         "seed": args.seed,
         "steps": steps,
         "train_time": f"{train_time / 60:.1f} min",
-        **(
-            {"weights": f"step {selected['step']} of {steps} (highest {selected['metric']}: {selected['value']:.4g})"}
-            if selected
-            else {}
-        ),
+        **({"weights": describe_selection(selected, steps)} if selected else {}),
         "hardware": args.hardware or hardware(accelerator),
         "git_commit": git_commit(),
         "data": ", ".join(entry.datasets) if entry else str(args.dataset),

@@ -182,6 +182,23 @@ def test_colorize_validation_keeps_the_best_step(data_root, tmp_path):
     assert again["val_psnr"] == pytest.approx(best["val_psnr"], abs=1e-6)
 
 
+def test_colorize_keep_best_floor_picks_among_colourful_steps(data_root, tmp_path):
+    """--keep-best-floor val_colour=X: only steps at least that colourful compete; the card says so."""
+    args = [
+        "--ngf", "4", "--num-downs", "3", "--resolution", "32", "--working-size", "64", "--loss", "l2",
+        "--learning-rate", "0.05", "--max-train-steps", "4", "--checkpointing-steps", "1",
+        "--val-dataset", "bsds500/test", "--keep-best", "val_psnr", "--no-eval",
+    ]  # fmt: skip
+    run("colorize", tmp_path / "free", data_root, *args)
+    scored = [row for row in json.loads((tmp_path / "free" / "history.json").read_text()) if "val_colour" in row]
+    floor = max(row["val_colour"] for row in scored)  # only the most colourful step qualifies
+    final = run("colorize", tmp_path / "floored", data_root, *args, "--keep-best-floor", f"val_colour={floor!r}")
+    record = json.loads((tmp_path / "floored" / "best" / "best.json").read_text())
+    assert record["step"] == max(scored, key=lambda row: row["val_colour"])["step"]
+    assert record["floors"] == {"val_colour": floor}
+    assert "(highest val_psnr among steps with val_colour >= " in card_table(final)
+
+
 def test_keep_best_needs_held_out_data(data_root, tmp_path, capsys):
     argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "run"), "--keep-best", "val_psnr"]
     assert colorize.main(argv) == 2

@@ -213,3 +213,45 @@ def test_keep_best_tracks_the_highest_score_and_survives_a_resume(tmp_path):
         task.nets["net"].weight.zero_()
     assert best.restore(task)["step"] == 3
     torch.testing.assert_close(task.nets["net"].weight, weights[3])
+
+
+def test_keep_best_floor_bars_steps_below_it_and_names_itself(tmp_path):
+    task = engine.Task(args=None, nets={"net": torch.nn.Linear(2, 1)})
+    floors = engine.parse_floors(["val_colour=0.7"], "val_psnr")
+    assert floors == {"val_colour": 0.7}
+    best = engine.BestWeights(tmp_path, "val_psnr", 0, floors)
+    # The highest PSNR (step 1) is a near-gray step: the floor keeps it out; step 3 beats step 2 among the rest.
+    for step, psnr, colour in [(1, 23.0, 0.5), (2, 21.0, 0.8), (3, 22.0, 0.7), (4, 22.5, 0.69)]:
+        best.offer(task, step, {"val_psnr": psnr, "val_colour": colour})
+    assert best.record == {"metric": "val_psnr", "value": 22.0, "step": 3, "floors": {"val_colour": 0.7}}
+    assert engine.describe_selection(best.record, 10) == (
+        "step 3 of 10 (highest val_psnr among steps with val_colour >= 0.7: 22)"
+    )
+    # A resumed run keeps the record only under the same floors.
+    assert engine.BestWeights(tmp_path, "val_psnr", 4, floors).record["step"] == 3
+    assert engine.BestWeights(tmp_path, "val_psnr", 4, {"val_colour": 0.9}).record is None
+    with pytest.raises(engine.TrainingError, match="--keep-best-floor val_colour: the validation reports val_psnr"):
+        engine.BestWeights(tmp_path, "val_psnr", 0, floors).offer(task, 1, {"val_psnr": 20.0})
+
+
+def test_keep_best_floor_that_no_step_meets_is_a_clear_error(tmp_path):
+    task = engine.Task(args=None, nets={"net": torch.nn.Linear(2, 1)})
+    best = engine.BestWeights(tmp_path, "val_psnr", 0, {"val_colour": 0.7})
+    best.offer(task, 1, {"val_psnr": 23.0, "val_colour": 0.4})
+    best.offer(task, 2, {"val_psnr": 22.0, "val_colour": 0.55})
+    with pytest.raises(engine.TrainingError, match=r"val_colour reached at most 0\.55 \(floor 0\.7\)"):
+        best.restore(task)
+
+
+@pytest.mark.parametrize(
+    "items, metric, message",
+    [
+        (["val_colour"], "val_psnr", "expected METRIC=MIN"),
+        (["val_colour=high"], "val_psnr", "expected METRIC=MIN"),
+        (["=0.5"], "val_psnr", "expected METRIC=MIN"),
+        (["val_colour=0.7"], None, "needs --keep-best"),
+    ],
+)
+def test_malformed_keep_best_floor_is_a_clear_error(items, metric, message):
+    with pytest.raises(engine.TrainingError, match=message):
+        engine.parse_floors(items, metric)
