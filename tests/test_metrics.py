@@ -17,6 +17,7 @@ from zoo.metrics import (
     mask_iou,
     psnr,
     rgb_to_y,
+    sharpness,
     shave,
     ssim,
     y_psnr,
@@ -173,6 +174,21 @@ def test_colourfulness_uses_population_statistics() -> None:
     image = np.array([[[255.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
     # rg = (255, 0), yb = (127.5, 0): standard deviations and means are both (127.5, 63.75).
     assert colourfulness(image) == pytest.approx(1.3 * math.hypot(127.5, 63.75), abs=1e-10)
+
+
+def test_sharpness_of_a_ramp_has_the_closed_form_and_blur_lowers_it() -> None:
+    ramp = np.tile(np.arange(8, dtype=np.float64) * 10.0, (5, 1))  # +10 per column, flat down the rows
+    assert sharpness(ramp) == pytest.approx(10.0)
+    assert sharpness(np.repeat(ramp[..., None], 3, axis=2)) == pytest.approx(10.0)  # gray RGB: luma weights sum to 1
+    assert sharpness(np.full((6, 6, 3), 200.0)) == 0.0 and sharpness(np.zeros((1, 9))) == 0.0
+    image = _random_image((32, 32, 3)).astype(np.float64)
+    blurred = (image + np.roll(image, 1, 0) + np.roll(image, 1, 1) + np.roll(image, (1, 1), (0, 1))) / 4
+    assert sharpness(blurred) < 0.7 * sharpness(image)
+
+
+def test_sharpness_rejects_a_non_image() -> None:
+    with pytest.raises(InputError, match="sharpness needs"):
+        sharpness(np.zeros((4, 4, 2)))
 
 
 def test_feature_statistics_match_numpy() -> None:

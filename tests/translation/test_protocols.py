@@ -47,7 +47,8 @@ def test_paired_protocol_without_a_baseline_reports_none(tiny_pairs, tmp_path, m
     pipe = tiny_pix2pix(tiny_pairs, direction="AtoB", split="test")
     records, notes, images = translation.evaluate_paired(pipe, limit=2, folder=tmp_path / "final")
     assert {r.method for r in records} == {"this model", "identity (input)"}
-    assert {r.metric for r in records} == {"L1", "PSNR", "SSIM"}
+    assert {r.metric for r in records} == {"L1", "PSNR", "SSIM", "sharpness ratio"}
+    assert {r.method for r in records if r.metric == "sharpness ratio"} == {"this model"}  # not for the label map
     assert all(0.0 <= r.value <= 1.0 for r in records if r.metric == "L1")
     assert "none" in notes and [image["path"] for image in images] == ["images/test_grid.png"]
     grid = Image.open(tmp_path / "final" / "images" / "test_grid.png")

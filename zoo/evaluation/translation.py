@@ -37,6 +37,7 @@ HTML_ROWS = 50
 GRID_CELL = 256  # grid cells are at most this many pixels wide
 CLASSIFIER_SIZE = 64
 IDENTITY = "identity (input)"
+SHARPNESS = "sharpness ratio"  # output's mean luminance gradient over the target's (paired protocols)
 RECOLOURED = "input shape, recoloured"
 WHITE = (255, 255, 255)
 
@@ -173,7 +174,7 @@ def evaluate_paired(
 ) -> tuple[list[EvalRecord], str, list[dict[str, str]]]:
     """pix2pix on a paired folder (facades, maps): L1 / PSNR / SSIM vs the target for the model and its baselines."""
     from zoo.data import list_images
-    from zoo.metrics import psnr, ssim
+    from zoo.metrics import psnr, sharpness, ssim
 
     dataset, direction, split, split_dir = _paired_split(pipe, data_dir)
     name = Path(dataset).name
@@ -181,7 +182,7 @@ def evaluate_paired(
     baseline_folders = find_baselines(pipe, dataset, baselines)
     methods = [(THIS_MODEL, pipe), *_load_baselines(baseline_folders, dataset)]
     values: dict[str, dict[str, list[float]]] = {
-        method: {"L1": [], "PSNR": [], "SSIM": []} for method in [*(m for m, _ in methods), IDENTITY]
+        method: {"L1": [], "PSNR": [], "SSIM": [], SHARPNESS: []} for method in [*(m for m, _ in methods), IDENTITY]
     }
     grid_at = set(_grid_indices(len(files)))
     grid_rows, html_rows = [], []
@@ -194,6 +195,8 @@ def evaluate_paired(
             values[method]["L1"].append(_l1(reference, estimate))
             values[method]["PSNR"].append(psnr(reference, estimate))
             values[method]["SSIM"].append(ssim(reference, estimate))
+            if method != IDENTITY:  # a label map's edges say nothing about a photo's detail
+                values[method][SHARPNESS].append(sharpness(estimate) / max(sharpness(reference), 1e-6))
         baseline_images = [outputs[m] for m, _ in methods[1:]]
         if index in grid_at:
             grid_rows.append([source, *baseline_images, outputs[THIS_MODEL], target])
@@ -224,7 +227,10 @@ def evaluate_paired(
         f"{len(files)} {name}/{split} pairs (direction {direction}), evaluated at their native size: the pipeline "
         f"resizes the input to its working size ({pipe.options.get('working_size')}) and the output back. L1 is the "
         f"mean absolute error on the 0-1 scale (lower is better); PSNR (dB) and SSIM (mean of the RGB channels' SSIM) "
-        f"on uint8 RGB. Baselines measured in this run on the same pairs: {found}."
+        f"on uint8 RGB. The {SHARPNESS} is the output's mean luminance gradient over the target's, per pair, "
+        f"averaged (1 = as much fine detail as the real photo; blur lowers it, noise and artefacts raise it): pixel "
+        f"losses favour the blurred average, which is what the adversarial loss is there to avoid. Baselines measured "
+        f"in this run on the same pairs: {found}."
     )
     if not baseline_folders and wanted:
         notes += f" No baseline checkpoint was found (looked for {wanted}); none is reported."
