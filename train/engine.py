@@ -703,12 +703,24 @@ def finish(
         "data": ", ".join(entry.datasets) if entry else str(args.dataset),
     }
     # What the card needs from training, kept beside the model so --eval-only can rebuild the card later.
-    write_json(final.parent / TRAINING_FILE, {"training": training, "images": images})
-    evaluate_and_card(task, pipe, final, training, images, accelerator.print)
+    # card_info describes the training run (it may read what build() set up), so it is taken now and kept too.
+    card_info = task.card_info()
+    write_json(final.parent / TRAINING_FILE, {"training": training, "images": images, "card_info": card_info})
+    evaluate_and_card(task, pipe, final, training, images, accelerator.print, card_info)
 
 
-def evaluate_and_card(task: Task, pipe: Any, final: Path, training: dict, images: list, say=print) -> None:
-    """Evaluate by the task's protocol, write eval_results.json and the model card, publish if asked."""
+def evaluate_and_card(
+    task: Task,
+    pipe: Any,
+    final: Path,
+    training: dict,
+    images: list,
+    say=print,
+    card_info: dict[str, Any] | None = None,
+) -> None:
+    """Evaluate by the task's protocol, write eval_results.json and the model card, publish if asked.
+
+    ``card_info``: what ``task.card_info()`` said when the run finished (else it is asked now)."""
     from zoo.cards import records_to_json, render_card, write_json
     from zoo.registry import get_entry
 
@@ -723,7 +735,7 @@ def evaluate_and_card(task: Task, pipe: Any, final: Path, training: dict, images
         "datasets": list(entry.datasets) if entry else [str(args.dataset)],
         "tags": [],
     }
-    info.update(task.card_info())
+    info.update(task.card_info() if card_info is None else card_info)
     if "data" in info:
         training = {**training, "data": info.pop("data")}
     card = render_card(
@@ -756,7 +768,8 @@ def evaluate_only(task: Task) -> Path:
         raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE})")
     state = json.loads(recorded.read_text(encoding="utf-8"))
     pipe = load_pipeline(final, name=args.name)
-    evaluate_and_card(task, pipe, final, state["training"], state["images"])
+    # Runs recorded before card_info was kept fall back to asking the task, which then must not need build().
+    evaluate_and_card(task, pipe, final, state["training"], state["images"], card_info=state.get("card_info"))
     return final
 
 

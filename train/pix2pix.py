@@ -246,11 +246,12 @@ class Pix2PixTask(engine.Task):
 
         a = self.args
         net = f"unet_{a.resolution} ({a.num_downs} levels, ngf {a.ngf}, {a.norm} norm)"
-        if self.gan:
+        gan = uses_gan(a)  # not self.gan: --eval-only rebuilds a card without build()
+        if gan:
             what = f"pix2pix: {net} + PatchGAN (ndf {a.ndf}), {a.gan_mode} GAN + {a.l1_weight:g} x L1"
         else:
             what = f"{method_label(a)}: {net}, skips {'on' if a.skips else 'off'}, {a.upsampling} upsampling"
-        info: dict[str, Any] = {"tags": ["pix2pix", "gan" if self.gan else "autoencoder"]}
+        info: dict[str, Any] = {"tags": ["pix2pix", "gan" if gan else "autoencoder"]}
         if not a.name or get_entry(a.name) is None:  # baselines and variants are not catalog entries
             info["description"] = what
             info["datasets"] = [Path(a.dataset).name]

@@ -108,7 +108,9 @@ class SuperResTask(engine.Task):
     def card_info(self):
         a = self.args
         size = a.resolution or 24 * a.scale
-        start = f"; initialised from {a.init_from} ({len(self.copied)} tensors, tail zeroed)" if a.init_from else ""
+        copied = getattr(self, "copied", None)  # set by build(); --eval-only of an old run rebuilds without it
+        tensors = f"{len(copied)} tensors, " if copied is not None else ""
+        start = f"; initialised from {a.init_from} ({tensors}tail zeroed)" if a.init_from else ""
         return {
             "tags": ["super-resolution", "edsr"],
             "data": (

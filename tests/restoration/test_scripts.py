@@ -92,7 +92,12 @@ def test_superres_x4_starts_from_the_x2_model(data_root, tmp_path, capsys):
     donor, net = zoo.load(x2).model.state_dict(), zoo.load(x4).model.state_dict()
     torch.testing.assert_close(net["body.0.body.0.0.weight"], donor["body.0.body.0.0.weight"], atol=1e-6, rtol=0)
     assert "upsampler.2.weight" in net and "upsampler.2.weight" not in donor
-    assert "initialised from" in (x4 / "README.md").read_text()
+    card = (x4 / "README.md").read_text()
+    assert "initialised from" in card and "tensors, tail zeroed" in card
+    eval_only = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(x4.parent), "--scale", "4",
+                 "--resolution", "32", "--init-from", str(x2), *tiny, "--eval-only"]  # fmt: skip
+    assert superres.main(eval_only) == 0  # the card facts recorded at the end of training, not build()'s state
+    assert (x4 / "README.md").read_text() == card
     argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "bad"), "--scale", "4",
             "--init-from", str(tmp_path / "nothing-here"), *tiny]  # fmt: skip
     assert superres.main(argv) == 2

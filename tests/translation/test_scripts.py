@@ -89,12 +89,23 @@ def test_pix2pix_folder_run_is_compared_with_its_l1_baseline(tiny_pairs, tmp_pat
     assert {row["dataset"] for row in rows} == {"tinypairs test"}
     for method in ("this model", "L1-only U-Net", "identity (input)"):
         assert {(method, None, metric) for metric in ("L1", "PSNR", "SSIM")} <= keys(rows)
+    assert {("this model", None, "sharpness ratio"), ("L1-only U-Net", None, "sharpness ratio")} <= keys(rows)
     assert (out / "final" / "images" / "comparison_grid.png").is_file()
     page = (out / "final" / "web" / "index.html").read_text()
     assert page.count("<tr>") == 1 + 3 and "<th>L1-only U-Net</th>" in page
     assert len(list((out / "final" / "web" / "images").glob("*.jpg"))) == 3 * 4
     pipe = zoo.load(out / "final")
     assert pipe.options["direction"] == "BtoA" and pipe(Image.new("RGB", (33, 17))).size == (33, 17)
+    # --eval-only rebuilds the card without build(): from the recorded card facts, and (a run recorded before they
+    # were kept) from the flags alone.
+    card = (out / "final" / "README.md").read_text()
+    assert engine.main(p2p.Pix2PixTask, "pix2pix", "test", p2p.add_flags, [*argv, "--eval-only"]) == 0
+    assert (out / "final" / "README.md").read_text() == card
+    recorded = json.loads((out / "training.json").read_text())
+    del recorded["card_info"]
+    (out / "training.json").write_text(json.dumps(recorded))
+    assert engine.main(p2p.Pix2PixTask, "pix2pix", "test", p2p.add_flags, [*argv, "--eval-only"]) == 0
+    assert "PatchGAN (ndf 4)" in (out / "final" / "README.md").read_text()
 
 
 class PoolRecordingTask(CycleGANTask):
