@@ -76,6 +76,8 @@ def test_pix2pix_real_data_beats_identity(offline, name):
     records, _, _ = real_data_protocol(translation.evaluate_paired, pipe)
     assert values(records, "this model", "PSNR") > values(records, "identity (input)", "PSNR")
     assert values(records, "this model", "L1") < values(records, "identity (input)", "L1")
+    if name == "pix2pix-facades":  # the GAN's detail: the L1-only U-Net scores 0.28 on the whole test split
+        assert values(records, "this model", "sharpness ratio") > 0.5
 
 
 def test_cyclegan_shapes_beats_identity(offline):
