@@ -77,7 +77,7 @@ def test_published_colouriser_adds_colour_without_losing_to_gray():
         gray_psnr.append(psnr(original, np.repeat(np.asarray(gray)[..., None], 3, axis=2)))
         colour_out.append(colourfulness(out))
         colour_in.append(colourfulness(original))
-    # The gray baseline scores 0; the sepia v2 model (best PSNR without a colour floor) scored 0.44 on these 6
-    # images, the published v3 0.64.
+    # The gray baseline scores 0. On all of kodak24 (their cards) the sepia v2 model (best PSNR without a colour
+    # floor) scored 0.52 and the published v3 0.74; on these 6 images the floor fails v2 and passes v3.
     assert np.mean(colour_out) / np.mean(colour_in) > 0.55
     assert np.mean(model) > np.mean(gray_psnr)

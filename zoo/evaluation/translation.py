@@ -189,6 +189,7 @@ def evaluate_paired(
     for index, path in enumerate(files):
         source, target = _halves(path, direction)
         reference = _rgb(target)
+        reference_detail = max(sharpness(reference), 1e-6)  # once per pair, shared by every method's ratio
         outputs = {method: translate(source) for method, translate in methods}
         for method, image in [*outputs.items(), (IDENTITY, source)]:
             estimate = _rgb(image)
@@ -196,7 +197,7 @@ def evaluate_paired(
             values[method]["PSNR"].append(psnr(reference, estimate))
             values[method]["SSIM"].append(ssim(reference, estimate))
             if method != IDENTITY:  # a label map's edges say nothing about a photo's detail
-                values[method][SHARPNESS].append(sharpness(estimate) / max(sharpness(reference), 1e-6))
+                values[method][SHARPNESS].append(sharpness(estimate) / reference_detail)
         baseline_images = [outputs[m] for m, _ in methods[1:]]
         if index in grid_at:
             grid_rows.append([source, *baseline_images, outputs[THIS_MODEL], target])
