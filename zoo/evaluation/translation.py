@@ -229,7 +229,7 @@ def evaluate_paired(
         f"resizes the input to its working size ({pipe.options.get('working_size')}) and the output back. L1 is the "
         f"mean absolute error on the 0-1 scale (lower is better); PSNR (dB) and SSIM (mean of the RGB channels' SSIM) "
         f"on uint8 RGB. The {SHARPNESS} is the output's mean luminance gradient over the target's, per pair, "
-        f"averaged (1 = as much fine detail as the real photo; blur lowers it, noise and artefacts raise it): pixel "
+        f"averaged (1 = as much fine detail as the target; blur lowers it, noise and artefacts raise it): pixel "
         f"losses favour the blurred average, which is what the adversarial loss is there to avoid. Baselines measured "
         f"in this run on the same pairs: {found}."
     )
