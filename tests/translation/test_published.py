@@ -76,8 +76,9 @@ def test_pix2pix_real_data_beats_identity(offline, name):
     records, _, _ = real_data_protocol(translation.evaluate_paired, pipe)
     assert values(records, "this model", "PSNR") > values(records, "identity (input)", "PSNR")
     assert values(records, "this model", "L1") < values(records, "identity (input)", "L1")
-    if name == "pix2pix-facades":  # the GAN's detail: the L1-only U-Net scores 0.28 on the whole test split
-        assert values(records, "this model", "sharpness ratio") > 0.5
+    # the GAN's detail: the L1-only U-Nets score 0.28 (facades test) and 0.30 (maps val) on the whole split,
+    # the published GANs 0.75 and 0.80 (their cards)
+    assert values(records, "this model", "sharpness ratio") > 0.5
 
 
 def test_cyclegan_shapes_beats_identity(offline):
