@@ -36,7 +36,9 @@ def test_peer_ratio_and_growth_exponent():
     gray, color, digits = {"gray": True}, {"gray": False}, {"gray": True, "digits": True}
     assert bench.peer_ratio(results, gray, "denoise", "256", 0.1) == "20x vs BM3D"
     assert bench.peer_ratio(results, gray, "denoise", "256", 0.001) == "2000x vs BM3D"
-    assert bench.peer_ratio(results, color, "denoise", "256", 0.1) == ""  # colour denoisers have no gray peer
+    assert bench.peer_ratio(results, color, "denoise", "256", 0.1) == ""  # no CBM3D timing: no gray stand-in
+    results["peers"]["CBM3D"] = {"256": {"median_s": 6.0}}
+    assert bench.peer_ratio(results, color, "denoise", "256", 0.1) == "60x vs CBM3D"
     assert bench.peer_ratio(results, digits, "denoise", "256", 0.1) == ""  # a 28x28 call is no match for BM3D
     assert bench.peer_ratio(results, color, "super-resolution", "256", 0.01) == "0.1x vs bicubic x2"
     results["peers"]["bicubic x4"] = {"256": {"median_s": 0.004}}

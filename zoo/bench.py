@@ -161,7 +161,8 @@ def measure_speed(name: str, sizes: list[int], repeats: int, growth: list[int]) 
 
 
 def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
-    """The peers' speed in this run: PIL bicubic x2 and x4 upscales, and BM3D (PyPI bm3d) when installed."""
+    """The peers' speed in this run: PIL bicubic x2 and x4 upscales, and BM3D and its colour version CBM3D (PyPI
+    bm3d) when installed."""
     from PIL import Image
 
     peers: dict[str, Any] = {}
@@ -175,15 +176,19 @@ def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
     try:
         import bm3d
     except ImportError:
-        peers["BM3D"] = {"error": "bm3d is not installed (pip install -r requirements-dev.txt)"}
+        peers["BM3D"] = peers["CBM3D"] = {"error": "bm3d is not installed (pip install -r requirements-dev.txt)"}
         return peers
     import numpy as np
 
-    peers["BM3D"] = {}
+    peers["BM3D"], peers["CBM3D"] = {}, {}
     for size in sizes:
         gray = np.asarray(probe_input("denoise", size, gray=True), dtype=np.float64) / 255.0
+        color = np.asarray(probe_input("denoise", size, gray=False), dtype=np.float64) / 255.0
         peers["BM3D"][str(size)] = _timed(
             lambda gray=gray: bm3d.bm3d(gray, 25 / 255.0), 1 if size > 256 else 2, warmup=0
+        )
+        peers["CBM3D"][str(size)] = _timed(
+            lambda color=color: bm3d.bm3d_rgb(color, 25 / 255.0), 1 if size > 256 else 2, warmup=0
         )
     return peers
 
@@ -259,10 +264,10 @@ def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
 
 
 def peer_of(task: str, gray: bool, scale: int = 2) -> str | None:
-    """The peer a model's speed is compared with in the same run: BM3D for gray denoisers, bicubic at the same scale
-    for upscalers."""
-    if task == "denoise" and gray:
-        return "BM3D"
+    """The peer a model's speed is compared with in the same run: BM3D for gray denoisers, CBM3D for colour ones,
+    bicubic at the same scale for upscalers."""
+    if task == "denoise":
+        return "BM3D" if gray else "CBM3D"
     if task == "super-resolution":
         return f"bicubic x{scale}"
     return None
