@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from zoo.errors import InputError
-from zoo.nets import ColorizationUNet, DnCNN, FFDNet, SuperResNet
+from zoo.nets import ColorizationUNet, DnCNN, DRUNet, FFDNet, SuperResNet
 
 from .common import NetTesterMixin, uniform
 
@@ -40,9 +40,71 @@ class TestFFDNet(NetTesterMixin):
         with pytest.raises(InputError, match="3 values for a batch of 2"):
             net(x, torch.ones(3))
 
+    def test_receptive_radius_is_exact(self) -> None:
+        torch.manual_seed(0)
+        net = FFDNet(features=4, num_layers=4)
+        assert measured_radius(net, 48, range(20, 22)) == net.receptive_radius == 9
+
     def test_direct_prediction_variant(self) -> None:
         net = FFDNet(features=8, num_layers=3, residual=False).eval()
         assert net(uniform(1, 1, 4, 4), 0.1).shape == (1, 1, 4, 4)
+
+
+def measured_radius(net: torch.nn.Module, size: int, positions: range) -> int:
+    """The farthest input pixel (any side) with a non-zero gradient on one output pixel, over ``positions``."""
+    for module in net.modules():  # random biases too, so no ReLU is dead on a zero input
+        if isinstance(module, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
+            torch.nn.init.normal_(module.weight)
+            if module.bias is not None:
+                torch.nn.init.normal_(module.bias)
+    net = net.double().eval()  # BatchNorm in training mode would mix the whole batch's pixels
+    radius = 0
+    for i in positions:
+        x = torch.zeros(1, net.config.in_channels, size, size, dtype=torch.double, requires_grad=True)
+        net(x, 0.1)[0, 0, i, i].backward()
+        rows, cols = (x.grad[0].abs().sum(0) > 0).nonzero().unbind(1)
+        radius = max(radius, (rows - i).abs().max().item(), (cols - i).abs().max().item())
+    return radius
+
+
+class TestDRUNet(NetTesterMixin):
+    net_class = DRUNet
+    init_kwargs: ClassVar[dict[str, Any]] = {"widths": (4, 8, 16), "blocks": 1}
+    output_shape = (2, 1, 8, 12)
+
+    def make_inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return uniform(2, 1, 8, 12), SIGMAS
+
+    @pytest.mark.parametrize(("widths", "multiple"), [((4, 8), 2), ((4, 8, 16), 4), ((4, 8, 16, 32), 8)])
+    def test_required_multiple_and_refusal(self, widths, multiple) -> None:
+        net = DRUNet(in_channels=3, widths=widths).eval()
+        assert net.required_multiple == multiple
+        assert net(uniform(1, 3, 2 * multiple, 3 * multiple), 0.1).shape == (1, 3, 2 * multiple, 3 * multiple)
+        with pytest.raises(InputError, match=f"multiples of {multiple}"):
+            net(uniform(1, 3, 2 * multiple + 1, 2 * multiple), 0.1)
+
+    def test_sigma_forms_and_effect(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(2, 1, 8, 12)
+        as_float = net(x, 25 / 255)
+        torch.testing.assert_close(as_float, net(x, torch.full((2,), 25 / 255)))
+        torch.nn.init.normal_(net.tail.weight)  # a fresh DRUNet is far from the identity only through the tail
+        assert not torch.allclose(net(x, 25 / 255), net(x, 50 / 255))  # the noise-level map is used
+        with pytest.raises(InputError, match="3 values for a batch of 2"):
+            net(x, torch.ones(3))
+
+    @pytest.mark.parametrize(("widths", "blocks"), [((4, 8), 2), ((4, 8, 16), 1), ((4, 4, 4, 4), 1)])
+    def test_receptive_radius_is_exact(self, widths, blocks) -> None:
+        """The tiling margin: the formula must equal the measured reach (more wastes time, less breaks tiles)."""
+        torch.manual_seed(0)
+        net = DRUNet(widths=widths, blocks=blocks)
+        assert measured_radius(net, 96, range(40, 48)) == net.receptive_radius
+
+    def test_config_widths_survive_json(self, tmp_path) -> None:
+        net = DRUNet(widths=[4, 8], blocks=2)
+        net.save_pretrained(tmp_path)
+        loaded = DRUNet.from_pretrained(tmp_path)
+        assert loaded.required_multiple == 2 and loaded.receptive_radius == net.receptive_radius
 
 
 class TestDnCNN(NetTesterMixin):

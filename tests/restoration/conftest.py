@@ -86,6 +86,16 @@ def colour_denoiser(num_layers: int = 3, seed: int = 0):
     return DenoisePipeline({"model": net}, options=options)
 
 
+def drunet_denoiser(channels: int = 1, seed: int = 0):
+    from zoo.nets import DRUNet
+    from zoo.pipelines import DenoisePipeline
+
+    torch.manual_seed(seed)
+    net = lively(DRUNet(in_channels=channels, widths=(4, 8, 16), blocks=1), gain=1.0)
+    options = {"channels": channels, "noise_aware": True, "max_sigma": 75, "protocol": "denoise-photo"}
+    return DenoisePipeline({"model": net}, options=options)
+
+
 def super_resolver(scale: int = 2, num_blocks: int = 1, seed: int = 0):
     from zoo.nets import SuperResNet
     from zoo.pipelines import SuperResolutionPipeline

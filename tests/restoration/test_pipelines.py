@@ -15,7 +15,7 @@ from zoo.metrics import psnr
 from zoo.noise import add_gaussian_noise
 from zoo.pipelines.restoration import estimate_noise_level
 
-from .conftest import colour_denoiser, colouriser, gray_denoiser, photo, super_resolver
+from .conftest import colour_denoiser, colouriser, drunet_denoiser, gray_denoiser, photo, super_resolver
 
 
 def sample(mode: str, size: tuple[int, int] = (53, 37)) -> Image.Image:
@@ -164,9 +164,12 @@ def whole_and_tiled(pipe, run, tile: int, margin: int | None = None):
     return whole, run(pipe)
 
 
-@pytest.mark.parametrize("channels", [1, 3])
-def test_denoise_tiling_matches_whole_image(channels):
-    pipe = gray_denoiser(num_layers=12) if channels == 1 else colour_denoiser(num_layers=12)
+@pytest.mark.parametrize(("channels", "arch"), [(1, "ffdnet"), (3, "ffdnet"), (1, "drunet"), (3, "drunet")])
+def test_denoise_tiling_matches_whole_image(channels, arch):
+    if arch == "drunet":  # widths 4-8-16: multiple 4, receptive radius 25
+        pipe = drunet_denoiser(channels)
+    else:
+        pipe = gray_denoiser(num_layers=12) if channels == 1 else colour_denoiser(num_layers=12)
     clean = photo(131, 151, seed=5, channels=channels).astype(np.float32) / 255  # odd sizes: padded to the grid
     noisy = add_gaussian_noise(clean, 25, seed=0)
     whole, tiled = whole_and_tiled(pipe, lambda p: p.denoise_array(noisy, 25), tile=40)
@@ -185,11 +188,19 @@ def test_superres_tiling_matches_whole_image():
 
 @pytest.mark.parametrize("margin", [0, 12])
 def test_tiling_with_too_little_context_is_detected(margin):
-    """The checks above can fail: with less context than the receptive field (26 pixels) the tiles differ."""
+    """The checks above can fail: with less context than the receptive field (25 pixels) the tiles differ."""
     pipe = gray_denoiser(num_layers=12)
     noisy = add_gaussian_noise(photo(131, 151, seed=5, channels=1).astype(np.float32) / 255, 25, seed=0)
     whole, tiled = whole_and_tiled(pipe, lambda p: p.denoise_array(noisy, 25), tile=40, margin=margin)
     assert np.abs(whole - tiled).max() > 1e-2
+
+
+def test_drunet_tiling_with_too_little_context_is_detected():
+    pipe = drunet_denoiser(1)
+    noisy = add_gaussian_noise(photo(131, 151, seed=5, channels=1).astype(np.float32) / 255, 25, seed=0)
+    margin = pipe.models["model"].receptive_radius - 4
+    whole, tiled = whole_and_tiled(pipe, lambda p: p.denoise_array(noisy, 25), tile=40, margin=margin)
+    assert np.abs(whole - tiled).max() > 1e-3
 
 
 def test_colorize_keeps_the_input_lightness():

@@ -49,15 +49,22 @@ def test_recipes_parse_and_name_their_checkpoint(name, script):
     )
 
 
-@pytest.mark.parametrize("channels", [1, 3])
-def test_denoise_smoke_run(channels, data_root, tmp_path, no_bm3d):
+ARCH_FLAGS = {
+    "drunet": ["--arch", "drunet", "--widths", "4,8,16", "--blocks", "1"],
+    "ffdnet": ["--arch", "ffdnet", "--features", "8", "--num-layers", "3"],
+}
+
+
+@pytest.mark.parametrize(("channels", "arch"), [(1, "drunet"), (3, "ffdnet")])
+def test_denoise_smoke_run(channels, arch, data_root, tmp_path, no_bm3d):
     dataset = "train400" if channels == 1 else "bsds500/train,t91"
     final = run(
         "denoise", tmp_path / "run", data_root, "--dataset", dataset, "--channels", str(channels),
-        "--features", "8", "--num-layers", "3", "--resolution", "32", "--patches-per-image", "2",
+        *ARCH_FLAGS[arch], "--resolution", "32", "--patches-per-image", "2",
     )  # fmt: skip
     pipe = zoo.load(final)
     assert pipe.task == "denoise" and pipe.channels == channels and pipe.noise_aware
+    assert type(pipe.models["model"]).__name__ == {"drunet": "DRUNet", "ffdnet": "FFDNet"}[arch]
     assert pipe.options["protocol"] == "denoise-photo" and pipe.max_sigma == 75
     mode = "L" if channels == 1 else "RGB"
     assert pipe(Image.new(mode, (33, 21), 100), sigma=10).mode == mode
@@ -68,6 +75,21 @@ def test_denoise_smoke_run(channels, data_root, tmp_path, no_bm3d):
     assert "| noisy input |" in card and "python train/denoise.py" in card and "not measured" in card
     assert (final / "images" / "denoise_strip.png").is_file() and (final / "images" / "samples.png").is_file()
     assert {"loss", "psnr"} <= set(json.loads((tmp_path / "run" / "history.json").read_text())[-1])
+
+
+def test_denoise_refuses_patches_off_the_networks_grid(data_root, tmp_path, capsys):
+    argv = [*COMMON, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "run"), *ARCH_FLAGS["drunet"]]
+    assert denoise.main([*argv, "--resolution", "30"]) != 0
+    assert "--resolution 30 must be a multiple of 4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["32", "a,b", "0,8"])
+def test_denoise_widths_flag_is_checked(text):
+    parser = engine.base_parser("test")
+    denoise.add_flags(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--widths", text])
+    assert parser.parse_args(["--widths", "8,16"]).widths == (8, 16)
 
 
 @pytest.mark.parametrize("scale", [2, 4])

@@ -14,7 +14,7 @@ from zoo.nets.autoencoder import ConvAutoencoder, DenseAutoencoder, SuperResAuto
 from zoo.nets.base import ZooNet
 from zoo.nets.gan import DCGANDiscriminator, DCGANGenerator, ImageClassifier, ToyDiscriminator, ToyGenerator
 from zoo.nets.resnet import ResnetGenerator
-from zoo.nets.restoration import ColorizationUNet, DnCNN, FFDNet, SuperResNet
+from zoo.nets.restoration import ColorizationUNet, DnCNN, DRUNet, FFDNet, SuperResNet
 from zoo.nets.unet import PatchDiscriminator, UNetGenerator
 from zoo.nets.vae import MLPVAE, ConvVAE
 
@@ -35,6 +35,7 @@ NET_CLASSES: dict[str, type[ZooNet]] = {
         PatchDiscriminator,
         ResnetGenerator,
         FFDNet,
+        DRUNet,
         DnCNN,
         SuperResNet,
         ColorizationUNet,
@@ -49,6 +50,7 @@ __all__ = [
     "ConvVAE",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "DRUNet",
     "DenseAutoencoder",
     "DnCNN",
     "FFDNet",

@@ -1,10 +1,11 @@
-"""Image restoration networks: denoising (FFDNet, DnCNN), super-resolution (EDSR-baseline family), colorization.
+"""Image restoration networks: denoising (DRUNet, FFDNet, DnCNN), super-resolution (EDSR-baseline family), colorization.
 
 All take and return ``[N, C, H, W]`` float tensors; value conventions are in each class's docstring.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -16,7 +17,7 @@ from zoo.nets.base import ZooNet, register_to_config
 from zoo.nets.blocks import ConvNormAct, ResidualBlock, check_choice, check_spatial_multiple
 from zoo.nets.unet import UNetGenerator
 
-__all__ = ["ColorizationUNet", "DnCNN", "FFDNet", "SuperResNet"]
+__all__ = ["ColorizationUNet", "DRUNet", "DnCNN", "FFDNet", "SuperResNet"]
 
 
 def plain_denoiser_stack(in_channels: int, out_channels: int, features: int, num_layers: int) -> nn.Sequential:
@@ -76,6 +77,94 @@ class FFDNet(ZooNet):
         h = torch.cat([h, noise_level_map(sigma, x, h.shape[-2], h.shape[-1])], dim=1)
         out = F.pixel_shuffle(self.body(h), 2)
         return x - out if self.config.residual else out
+
+    @property
+    def last_conv(self) -> nn.Conv2d:
+        """The convolution that writes the output (zero it to start training from the identity)."""
+        return self.body[-1]
+
+    @property
+    def receptive_radius(self) -> int:
+        """Input pixels on each side that reach one output pixel: ``num_layers`` 3x3 convolutions at half resolution
+        (two pixels each) plus one for the pixel's place in its 2x2 unshuffle cell."""
+        return 2 * self.config.num_layers + 1
+
+
+class DRUNet(ZooNet):
+    """Noise-level-aware residual U-Net denoiser (DRUNet, Zhang et al. 2021, at reduced width and depth):
+    ``forward(x, sigma)`` -> denoised ``[N, C, H, W]``, the same contract as ``FFDNet``.
+
+    ``x``: noisy images in [0, 1] (values outside are fine), H and W multiples of ``required_multiple =
+    2 ** (len(widths) - 1)`` (otherwise ``InputError``: callers reflect-pad and crop back). ``sigma``: noise std on
+    the 0-1 scale, a float or a tensor with 1 or N values. Output approximately [0, 1], not clamped.
+
+    A constant noise-level map is concatenated to the image, a 3x3 head lifts it to ``widths[0]`` features, then
+    each level runs ``blocks`` residual blocks (Conv3-ReLU-Conv3 + identity, no normalisation) and a 2x2 stride-2
+    convolution halves the resolution; the bottom level runs ``blocks`` residual blocks at ``widths[-1]``; each level
+    up is a 2x2 stride-2 transposed convolution, plus the encoder's features at that level (additive skip), then
+    ``blocks`` residual blocks; a 3x3 tail predicts the noise and the output is ``x - noise``. The paper's DRUNet:
+    ``widths=(64, 128, 256, 512), blocks=4`` (32.6 M parameters, bias-free); the zoo's CPU size
+    ``widths=(32, 64, 128, 256), blocks=1`` has 2.3 M. ``max_sigma`` (0-255) records the training range for pipelines.
+    """
+
+    @register_to_config
+    def __init__(
+        self,
+        in_channels: int = 1,
+        widths: tuple[int, ...] = (32, 64, 128, 256),
+        blocks: int = 1,
+        max_sigma: float = 75.0,
+    ) -> None:
+        super().__init__()
+        widths = tuple(int(w) for w in widths)
+        if len(widths) < 2 or blocks < 1:
+            raise ValueError(f"DRUNet needs at least two widths and one block per level, got {widths}, {blocks}.")
+
+        def stage(width: int) -> nn.Sequential:
+            return nn.Sequential(*(ResidualBlock(width, norm="none") for _ in range(blocks)))
+
+        self.head = nn.Conv2d(in_channels + 1, widths[0], 3, padding=1)
+        self.encoders = nn.ModuleList(stage(w) for w in widths[:-1])
+        self.downs = nn.ModuleList(nn.Conv2d(a, b, 2, stride=2) for a, b in itertools.pairwise(widths))
+        self.middle = stage(widths[-1])
+        self.ups = nn.ModuleList(nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in itertools.pairwise(widths))
+        self.decoders = nn.ModuleList(stage(w) for w in widths[:-1])
+        self.tail = nn.Conv2d(widths[0], in_channels, 3, padding=1)
+
+    @property
+    def required_multiple(self) -> int:
+        """H and W of the input must be multiples of this (``2 ** (len(widths) - 1)``)."""
+        return 2 ** (len(self.config.widths) - 1)
+
+    @property
+    def last_conv(self) -> nn.Conv2d:
+        """The convolution that writes the predicted noise (zero it to start training from the identity)."""
+        return self.tail
+
+    @property
+    def receptive_radius(self) -> int:
+        """Input pixels on each side that reach one output pixel: at level ``k`` (scale ``2 ** k``) each 3x3
+        convolution reaches ``2 ** k`` pixels further, a 2x2 stride-2 convolution ``2 ** k`` (its window spans two
+        pixels of its level), a 2x2 transposed convolution none; plus head and tail."""
+        levels, convs = len(self.config.widths), 2 * self.config.blocks
+        radius = 2 + 2 ** (levels - 1) * convs  # head + tail, the bottom level
+        for k in range(levels - 1):
+            radius += 2 * convs * 2**k + 2**k  # encoder and decoder stages, the way down
+        return radius
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor | float) -> torch.Tensor:
+        """``x [N, C, H, W]`` (H, W multiples of ``required_multiple``) in [0, 1], ``sigma`` 0-1 -> ``[N, C, H, W]``."""
+        check_spatial_multiple(x, self.required_multiple, type(self).__name__)
+        h = self.head(torch.cat([x, noise_level_map(sigma, x, x.shape[-2], x.shape[-1])], dim=1))
+        skips = []
+        for encoder, down in zip(self.encoders, self.downs, strict=True):
+            h = encoder(h)
+            skips.append(h)
+            h = down(h)
+        h = self.middle(h)
+        for up, decoder in zip(reversed(self.ups), reversed(self.decoders), strict=True):
+            h = decoder(up(h) + skips.pop())
+        return x - self.tail(h)
 
 
 class DnCNN(ZooNet):
@@ -150,6 +239,12 @@ class SuperResNet(ZooNet):
         if self.config.global_skip == "bicubic":
             out = out + F.interpolate(x, scale_factor=self.config.scale, mode="bicubic", align_corners=False)
         return out
+
+    @property
+    def receptive_radius(self) -> int:
+        """Low-resolution pixels on each side that reach one output pixel: head, two per residual block, the body's
+        last convolution, one per upsampling step, the tail (at high resolution)."""
+        return 2 * self.config.num_blocks + len(upsampling_factors(self.config.scale)) + 3
 
 
 class ColorizationUNet(ZooNet):

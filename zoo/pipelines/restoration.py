@@ -58,18 +58,10 @@ def probe_image(size: int = 32, channels: int = 1, seed: int = 0) -> np.ndarray:
 def receptive_radius(net: torch.nn.Module, default: int = 32) -> int:
     """How many input pixels on each side influence one output pixel (for a super-resolver: low-resolution pixels).
 
-    FFDNet: ``num_layers`` 3x3 convolutions at half resolution, plus the 2x2 unshuffle; SuperResNet: head, two per
-    residual block, the body's last convolution, one per upsampling step, the tail (at high resolution). Other
+    The network's own ``receptive_radius`` (FFDNet, DRUNet, SuperResNet compute it from their config); other
     networks get ``default``.
     """
-    from zoo.nets import FFDNet, SuperResNet
-    from zoo.nets.restoration import upsampling_factors
-
-    if isinstance(net, FFDNet):
-        return 2 * net.config.num_layers + 2
-    if isinstance(net, SuperResNet):
-        return 2 * net.config.num_blocks + len(upsampling_factors(net.config.scale)) + 3
-    return default
+    return int(getattr(net, "receptive_radius", default))
 
 
 def fold_batch_norm(net: torch.nn.Module) -> torch.nn.Module:
