@@ -23,6 +23,36 @@ def test_quick_benchmark_writes_report_and_json(isolated_zoo, tmp_path, monkeypa
     assert "vae-mnist" in report and "python -m zoo.bench --quick" in report and "| **this model** |" in report
 
 
+def test_update_merges_one_model_into_the_full_results(tmp_path, monkeypatch, capsys):
+    machine = bench.machine_info()
+    models = {"keep": {"task": "gan", "speed": {"load_s": 1.0}}, "redo": {"task": "gan", "speed": {}}}
+    old = {"machine": machine, "quick": True, "peers": {"BM3D": {"256": {"median_s": 9.0}}}, "app_cold_start": {},
+           "models": models}  # fmt: skip
+    out = tmp_path / "bench"
+    out.mkdir()
+    (out / "results.json").write_text(json.dumps(old))
+    fresh = {"machine": machine, "quick": True, "models": {"redo": {"task": "gan", "speed": {"load_s": 2.0}}},
+             "peers": {"BM3D": {"256": {"median_s": 8.0}}}, "app_cold_start": {"seconds": 3.0},
+             "runs": [{"command": "python -m zoo.bench --quick --models redo --update", "date": "2026-12-01",
+                       "models": ["redo"]}]}  # fmt: skip
+    merged = bench.merge_results(bench.previous_results(out, quick=True), fresh)
+    assert merged["models"]["keep"] == old["models"]["keep"] and merged["models"]["redo"]["speed"]["load_s"] == 2.0
+    assert merged["peers"]["BM3D"]["256"]["median_s"] == 8.0 and len(merged["runs"]) == 2
+    text = bench.markdown(merged, "unused")
+    assert "- `python -m zoo.bench --quick`: every published model" in text
+    assert "- `python -m zoo.bench --quick --models redo --update` on 2026-12-01: redo" in text
+
+    with_error = {**old, "machine": {**machine, "cpu": "another CPU"}}
+    (out / "results.json").write_text(json.dumps(with_error))
+    assert bench.main(["--quick", "--models", "redo", "--update", "--out", str(out)]) == 2
+    assert "another CPU" in capsys.readouterr().err
+    assert bench.main(["--quick", "--models", "redo", "--update", "--out", str(tmp_path / "none")]) == 2
+    assert "needs an earlier full run" in capsys.readouterr().err
+    (out / "results.json").write_text(json.dumps({**old, "quick": False}))
+    assert bench.main(["--quick", "--models", "redo", "--update", "--out", str(out)]) == 2
+    assert "is a full run" in capsys.readouterr().err
+
+
 def test_markdown_reports_failures_instead_of_numbers():
     results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
                "models": {"m": {"task": "gan", "quality_error": "no protocol", "speed": {"error": "boom"}}},

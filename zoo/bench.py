@@ -3,12 +3,15 @@
     python -m zoo.bench                 # full run: writes BENCHMARKS.md and benchmarks/results.json
     python -m zoo.bench --quick         # small subsets (1-2 minutes), used by the tests
     python -m zoo.bench --models vae-mnist,denoise-gray --out /tmp/bench
+    python -m zoo.bench --models denoise-gray --update   # re-measure one republished model in the full report
 
 Quality comes from the same protocols as the model cards (zoo.evaluation). Speed is measured in a fresh child
 process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
 256x256 and 512x512 (median and p95 of >= 10 calls after a warm-up, torch threads = cores), batch throughput for the
 samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side.
 Ratios against the peer measured in the same run are the headline; absolute times hold for the machine printed.
+``--update`` re-measures only ``--models`` (plus the peers and the app's cold start) and merges them into the
+existing ``results.json`` of the same machine; the report lists every run that contributed and what it measured.
 """
 
 from __future__ import annotations
@@ -232,7 +235,39 @@ def app_cold_start(timeout: float = 60.0) -> dict[str, Any]:
         stop_process(process)
 
 
-def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
+class BenchError(Exception):
+    """A benchmark request that cannot be honoured (e.g. --update with nothing to update)."""
+
+
+def previous_results(out: Path, quick: bool) -> dict[str, Any]:
+    """The results.json that ``--update`` merges into; it must come from this machine and the same mode."""
+    path = out / "results.json"
+    if not path.is_file():
+        raise BenchError(f"--update needs an earlier full run's {path}: run python -m zoo.bench first")
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    here, there = machine_info(), previous.get("machine", {})
+    if (here["cpu"], here["cores"]) != (there.get("cpu"), there.get("cores")):
+        raise BenchError(
+            f"{path} was measured on {there.get('cpu')} ({there.get('cores')} cores), this is {here['cpu']} "
+            f"({here['cores']} cores): timings from two machines cannot share a table; run the full benchmark here"
+        )
+    if bool(previous.get("quick")) != quick:
+        raise BenchError(f"{path} is a {'quick' if previous.get('quick') else 'full'} run: --update must match it")
+    return previous
+
+
+def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """``previous`` with ``update``'s models, peers and app start replacing theirs, and its run appended."""
+    first = {"command": "python -m zoo.bench" + (" --quick" if previous.get("quick") else ""), "models": "all"}
+    merged = {**previous, "models": {**previous["models"], **update["models"]}}
+    merged["peers"], merged["app_cold_start"] = update["peers"], update["app_cold_start"]
+    merged["runs"] = [*previous.get("runs", [first]), *update["runs"]]
+    return merged
+
+
+def run(
+    models: list[str] | None, quick: bool, out: Path, command: str = "python -m zoo.bench", update: bool = False
+) -> dict[str, Any]:
     import zoo
     from zoo.cards import records_to_json
     from zoo.evaluation import evaluate
@@ -241,7 +276,12 @@ def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
     sizes, repeats = ([256], 3) if quick else ([256, 512], 10)
     growth = [] if quick else [256, 512, 1024, 2048]
     limit = 8 if quick else None
+    previous = previous_results(out, quick) if update else None
+    if update and not entries:
+        raise BenchError(f"--update: none of {models} is a published checkpoint")
+    stamp = time.strftime("%Y-%m-%d", time.gmtime())
     results: dict[str, Any] = {"machine": machine_info(), "quick": quick, "models": {}}
+    results["runs"] = [{"command": command, "date": stamp, "models": [e.name for e in entries] if models else "all"}]
     for entry in entries:
         row: dict[str, Any] = {"task": entry.task}
         started = time.perf_counter()
@@ -258,6 +298,8 @@ def run(models: list[str] | None, quick: bool, out: Path) -> dict[str, Any]:
         print(f"{entry.name}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     results["peers"] = peer_speed(sizes, repeats)
     results["app_cold_start"] = app_cold_start()
+    if previous is not None:
+        results = merge_results(previous, results)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return results
@@ -302,7 +344,16 @@ def markdown(results: dict[str, Any], command: str) -> str:
     from zoo.cards import eval_table, records_from_json
 
     m = results["machine"]
-    lines = ["# Benchmarks", "", f"Produced by `{command}` (every number below comes from that run).", "",
+    runs = results.get("runs", [{"command": command, "models": "all"}])
+    if len(runs) == 1:
+        produced = [f"Produced by `{runs[0]['command']}` (every number below comes from that run)."]
+    else:
+        produced = ["Produced by these runs, the later ones re-measuring some models (peer timings and the app's cold "
+                    "start always come from the last run):", ""]  # fmt: skip
+        for r in runs:
+            what = "every published model" if r["models"] == "all" else ", ".join(r["models"])
+            produced.append(f"- `{r['command']}`{' on ' + r['date'] if r.get('date') else ''}: {what}")
+    lines = ["# Benchmarks", "", *produced, "",
              f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['threads']} threads), "
              f"Python {m['python']}{', GPU ' + m['gpu'] if m.get('gpu') else ''}."
              + (" **Quick mode: small subsets, not comparable with published tables.**" if results["quick"] else ""),
@@ -365,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", help="comma-separated names (default: every published checkpoint)")
     parser.add_argument("--out", default=None, help="folder for results.json (default: benchmarks/)")
     parser.add_argument("--markdown", default=None, help="where to write the report (default: BENCHMARKS.md)")
+    parser.add_argument(
+        "--update", action="store_true", help="re-measure only --models and merge them into the existing results"
+    )
     parser.add_argument("--speed-child", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="256,512", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=10, help=argparse.SUPPRESS)
@@ -377,10 +431,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out = Path(args.out) if args.out else REPO_ROOT / "benchmarks"
     models = [m.strip() for m in args.models.split(",")] if args.models else None
-    results = run(models, args.quick, out)
+    if args.update and not models:
+        parser.error("--update re-measures the models named by --models")
     command = (
-        "python -m zoo.bench" + (" --quick" if args.quick else "") + (f" --models {args.models}" if args.models else "")
+        "python -m zoo.bench"
+        + (" --quick" if args.quick else "")
+        + (f" --models {args.models}" if args.models else "")
+        + (" --update" if args.update else "")
     )
+    try:
+        results = run(models, args.quick, out, command, update=args.update)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     report = (
         Path(args.markdown) if args.markdown else (out / "BENCHMARKS.md" if args.out else REPO_ROOT / "BENCHMARKS.md")
     )
