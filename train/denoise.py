@@ -47,6 +47,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-layers", type=int, default=15, help="FFDNet depth (paper: 15 gray, 12 colour)")
     parser.add_argument("--max-sigma", type=float, default=75.0, help="noise levels are drawn from [0, max] (0-255)")
     parser.add_argument(
+        "--max-grad-norm",
+        type=float,
+        default=0.0,
+        help="clip the gradient's global norm to this (0: off); keeps a normalisation-free DRUNet from diverging",
+    )
+    parser.add_argument(
         "--patches-per-image", type=int, default=16, help="random patches drawn from each photo per epoch"
     )
 
@@ -96,8 +102,10 @@ class DenoiseTask(engine.Task):
         loss = F.mse_loss(output, clean)
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
+        # The norm before clipping is logged either way: a spike here is the first sign of a diverging run.
+        norm = accelerator.clip_grad_norm_(net.parameters(), self.args.max_grad_norm or float("inf"))
         opt.step()
-        return {"loss": loss.item(), "psnr": batch_psnr(output, clean)}
+        return {"loss": loss.item(), "psnr": batch_psnr(output, clean), "grad_norm": float(norm)}
 
     def samples(self, nets):
         """Rows: clean patches, with noise of sigma 25, denoised."""

@@ -74,7 +74,7 @@ def test_denoise_smoke_run(channels, arch, data_root, tmp_path, no_bm3d):
     card = card_table(final)
     assert "| noisy input |" in card and "python train/denoise.py" in card and "not measured" in card
     assert (final / "images" / "denoise_strip.png").is_file() and (final / "images" / "samples.png").is_file()
-    assert {"loss", "psnr"} <= set(json.loads((tmp_path / "run" / "history.json").read_text())[-1])
+    assert {"loss", "psnr", "grad_norm"} <= set(json.loads((tmp_path / "run" / "history.json").read_text())[-1])
 
 
 def test_denoise_refuses_patches_off_the_networks_grid(data_root, tmp_path, capsys):
