@@ -81,6 +81,16 @@ def test_peer_ratio_and_growth_exponent():
     assert bench.growth_exponent({"256": {"median_s": 1.0}}) is None
 
 
+def test_large_photo_probe_and_report_row():
+    image = bench.probe_input("denoise", 40, gray=False, height=30)
+    assert image.size == (40, 30) and image.mode == "RGB"
+    assert bench.probe_input("denoise", 32, gray=True).size == (32, 32)
+    speed = {"load_s": 1.0, "large_photo": {"median_s": 12.5, "p95_s": 12.5, "size": "4000x3000", "peak_rss_mb": 900}}
+    results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
+               "models": {"d": {"task": "denoise", "quality_error": "-", "speed": speed}}, "peers": {}}  # fmt: skip
+    assert "| d | 4000x3000 | 12.50 | 900 |" in bench.markdown(results, "python -m zoo.bench")
+
+
 def test_digit_models_are_timed_at_their_own_size():
     from types import SimpleNamespace
 

@@ -8,7 +8,8 @@
 Quality comes from the same protocols as the model cards (zoo.evaluation). Speed is measured in a fresh child
 process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
 256x256 and 512x512 (median and p95 of >= 10 calls after a warm-up, torch threads = cores), batch throughput for the
-samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side.
+samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side (plus,
+for the denoisers and the colouriser, one 4000x3000 photo: the ~2 GB memory bound that tiling promises).
 Ratios against the peer measured in the same run are the headline; absolute times hold for the machine printed.
 ``--update`` re-measures only ``--models`` (plus the peers and the app's cold start) and merges them into the
 existing ``results.json`` of the same machine; the report lists every run that contributed and what it measured.
@@ -33,6 +34,8 @@ IMAGE_TASKS = {"denoise", "super-resolution", "colorize", "pix2pix", "cyclegan",
 DIGIT_DATASETS = {"mnist", "fashion-mnist"}
 PHOTO_TASKS = {"denoise", "super-resolution", "colorize"}
 SR_PEER_SCALES = (2, 4)  # bicubic upscales timed as the super-resolvers' peers
+LARGE_PHOTO = (4000, 3000)  # a 12-megapixel camera photo: tiling must keep its call within ~2 GB (issue 5)
+LARGE_PHOTO_TASKS = {"denoise", "colorize"}  # same-size outputs; an upscaler's 8000x6000 output is another question
 
 
 def machine_info() -> dict[str, Any]:
@@ -51,13 +54,15 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def probe_input(task: str, size: int, gray: bool) -> Any:
-    """A seeded natural-ish test image (gradients, edges, noise) of the given side."""
+def probe_input(task: str, size: int, gray: bool, height: int | None = None) -> Any:
+    """A seeded natural-ish test image (gradients, edges, noise) ``size`` wide and ``height`` (default: ``size``)
+    high."""
     import numpy as np
     from PIL import Image
 
+    height = height or size
     rng = np.random.default_rng(size)
-    yy, xx = np.mgrid[:size, :size] / size
+    yy, xx = np.mgrid[:height, :size] / np.array([height, size]).reshape(2, 1, 1)
     base = 0.5 + 0.3 * np.sin(6 * xx) * np.cos(4 * yy) + 0.2 * ((xx > 0.5) ^ (yy > 0.3))
     channels = [np.clip(base + rng.normal(0, 0.1, base.shape) + shift, 0, 1) for shift in (0.0, -0.1, 0.1)]
     array = (np.stack(channels, axis=2) * 255).astype(np.uint8)
@@ -132,6 +137,11 @@ def speed_of(name: str, sizes: list[int], repeats: int, growth: list[int]) -> di
                     "peak_rss_mb": _peak_rss_mb(),
                     "rss_growth_mb": _peak_rss_mb() - before,
                 }
+            if pipe.task in LARGE_PHOTO_TASKS:
+                width, height = LARGE_PHOTO
+                image = probe_input(pipe.task, width, gray, height)
+                timing = _timed(lambda image=image: call(image), 1, warmup=0)
+                result["large_photo"] = {**timing, "size": f"{width}x{height}", "peak_rss_mb": _peak_rss_mb()}
     elif pipe.task in {"vae", "gan"}:
         sample = pipe.sample
         result["latency"] = {"1 sample": _timed(lambda: sample(1, seed=0), repeats)}
@@ -404,6 +414,12 @@ def markdown(results: dict[str, Any], command: str) -> str:
             if exponent is not None:
                 lines.append(f"- {name}: time grows as pixels^{exponent:.2f} (least-squares slope of log time "
                              "against log pixels; 1.00 is linear, what tiling promises).")  # fmt: skip
+    large_rows = [(n, r["speed"]["large_photo"]) for n, r in results["models"].items() if r["speed"].get("large_photo")]
+    if large_rows:
+        lines += ["", "### A camera-sized photo (one call; peak RSS of the whole process, earlier calls included)",
+                  "", "| model | input | seconds | peak RSS (MiB) |", "| --- | --- | --- | --- |"]  # fmt: skip
+        for name, large in large_rows:
+            lines.append(f"| {name} | {large['size']} | {large['median_s']:.2f} | {large['peak_rss_mb']:.0f} |")
     start = results.get("app_cold_start", {})
     cold = f"{start['seconds']:.1f} s" if "seconds" in start else f"not measured ({start.get('error')})"
     lines += ["", "## App", "", f"Cold start (process start to first served page): {cold}", ""]
