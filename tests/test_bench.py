@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import build_tiny_checkpoint
 from zoo import bench, registry
 from zoo.hub import file_hashes, publish_to_mirror
@@ -88,7 +90,21 @@ def test_large_photo_probe_and_report_row():
     speed = {"load_s": 1.0, "large_photo": {"median_s": 12.5, "p95_s": 12.5, "size": "4000x3000", "peak_rss_mb": 900}}
     results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
                "models": {"d": {"task": "denoise", "quality_error": "-", "speed": speed}}, "peers": {}}  # fmt: skip
+    assert "| d | 4000x3000 | 12.50 | 900 (process) |" in bench.markdown(results, "python -m zoo.bench")
+    speed["large_photo"]["peak_of_call_only"] = True
     assert "| d | 4000x3000 | 12.50 | 900 |" in bench.markdown(results, "python -m zoo.bench")
+
+
+def test_peak_reset_forgets_earlier_peaks():
+    """The 4000x3000 row resets the peak before its call, so the probe image's temporaries don't count."""
+    import numpy as np
+
+    ballast = np.ones(200 * 2**20 // 8)  # about 200 MiB resident, then freed
+    del ballast
+    before = bench._peak_rss_mb()
+    if not bench._reset_peak_rss():
+        pytest.skip("no peak reset on this system")
+    assert bench._peak_rss_mb() < before - 150, (bench._peak_rss_mb(), before)
 
 
 def test_digit_models_are_timed_at_their_own_size():

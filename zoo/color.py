@@ -14,10 +14,35 @@ _RGB_TO_XYZ = np.array(
 _XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ)
 _WHITE = np.array([0.95047, 1.0, 1.08883])
 _EPSILON, _KAPPA = 0.008856, 7.787
+_BLOCK = 1 << 20  # pixels converted at a time: the float64 temporaries stay near 100 MB for any image size
+
+
+def _per_pixel(convert, array: np.ndarray) -> np.ndarray:
+    """``convert`` ([n, 3] -> [n, 3]) applied block by block over the pixels of a [..., 3] array (float32 out).
+
+    Both conversions are per pixel, so blocks give the same result as one pass; a 4000x3000 photo in one pass needed
+    2.6 GB of float64 temporaries."""
+    array = np.asarray(array)
+    if array.shape[-1:] != (3,):
+        raise ValueError(f"expected [..., 3] colour values, got shape {array.shape}")
+    flat = array.reshape(-1, 3)
+    out = np.empty(flat.shape, dtype=np.float32)
+    for start in range(0, len(flat), _BLOCK):
+        out[start : start + _BLOCK] = convert(flat[start : start + _BLOCK])
+    return out.reshape(array.shape)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """[..., 3] sRGB in [0, 1] -> [..., 3] Lab (float32)."""
+    return _per_pixel(_rgb_to_lab, rgb)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """[..., 3] Lab -> [..., 3] sRGB in [0, 1] (float32, out-of-gamut values clipped)."""
+    return _per_pixel(_lab_to_rgb, lab)
+
+
+def _rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     rgb = np.clip(np.asarray(rgb, dtype=np.float64), 0.0, 1.0)
     linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
     xyz = linear @ _RGB_TO_XYZ.T / _WHITE
@@ -28,8 +53,7 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return np.stack([lightness, a, b], axis=-1).astype(np.float32)
 
 
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """[..., 3] Lab -> [..., 3] sRGB in [0, 1] (float32, out-of-gamut values clipped)."""
+def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     lab = np.asarray(lab, dtype=np.float64)
     fy = (lab[..., 0] + 16.0) / 116.0
     fx = fy + lab[..., 1] / 500.0
