@@ -8,6 +8,14 @@ Every training patch gets its own noise level, uniform in [0, --max-sigma] (0-25
 level (a noise-level map next to the image) and predicts the noise. ``--arch drunet``: a residual U-Net
 (``--widths``, ``--blocks`` per level); ``--arch ffdnet``: a plain conv stack at half resolution (2x2 pixel
 unshuffle; ``--features``, ``--num-layers``).
+
+``--degradations real`` (the ``denoise-real`` recipe) trains on real-world damage instead of white noise: each clean
+patch gets ``zoo.degradations.DenoiseMix`` (Gaussian, signal-dependent and correlated noise, JPEG at quality 10-95,
+combinations in shuffled order, clean patches too); the denoiser is conditioned on the degradation's effective
+strength (RMS error, 0-255) and a small ``StrengthEstimator`` learns to predict that strength from the degraded
+patch, so blind mode needs no white-noise estimator. ``--downscale-sources`` names source folders (e.g. the
+twice-JPEG'd ``imagenet-sample``) that are area-downscaled 2x when loaded, which averages their own JPEG artefacts
+away before they serve as clean targets.
 """
 
 from __future__ import annotations
@@ -55,6 +63,22 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--patches-per-image", type=int, default=16, help="random patches drawn from each photo per epoch"
     )
+    parser.add_argument(
+        "--degradations",
+        default="gaussian",
+        choices=["gaussian", "real"],
+        help="gaussian: white noise of a known sigma; real: zoo.degradations.DenoiseMix + a learned strength estimator",
+    )
+    parser.add_argument(
+        "--downscale-sources",
+        default="",
+        help="comma-separated --dataset entries to area-downscale 2x when loaded (re-encoded JPEG sources)",
+    )
+    parser.add_argument(
+        "--init-from",
+        default="",
+        help="start the denoiser from a trained one of the same architecture (checkpoint folder or catalog name)",
+    )
 
 
 class DenoiseTask(engine.Task):
@@ -74,8 +98,20 @@ class DenoiseTask(engine.Task):
         # (measured: +2 dB training PSNR after 300 steps of a small FFDNet).
         torch.nn.init.zeros_(net.last_conv.weight)
         torch.nn.init.zeros_(net.last_conv.bias)
+        if a.init_from:
+            self.copied = engine.initialize_from(net, a.init_from, hint="publish or train that denoiser first")
         self.nets = {"denoiser": net}
         self.optimizers = {"denoiser": self.adam(net)}
+        if self.real:
+            from zoo.nets import StrengthEstimator
+
+            estimator = StrengthEstimator(in_channels=a.channels)
+            self.nets["estimator"] = estimator
+            self.optimizers["estimator"] = self.adam(estimator)
+
+    @property
+    def real(self) -> bool:
+        return getattr(self.args, "degradations", "gaussian") == "real"
 
     def dataset(self):
         from zoo.data import ImagePatchDataset
@@ -83,17 +119,38 @@ class DenoiseTask(engine.Task):
         a = self.args
         a.dataset = a.dataset or ("train400" if a.channels == 1 else "bsds500/train,t91")
         self.folders = resolve_datasets(a.dataset, a.data_dir, a.dataset)
-        data = ImagePatchDataset(
-            self.folders,
-            patch_size=a.resolution or 64,
-            mode="L" if a.channels == 1 else "RGB",
-            patches_per_image=a.patches_per_image,
-            seed=a.seed,
-        )
-        self.preview = torch.stack([data[i]["image"] for i in range(min(4, len(data)))])
+        shrink = {name.strip() for name in a.downscale_sources.split(",") if name.strip()}
+        names = [name.strip() for name in a.dataset.split(",") if name.strip()]
+        groups: dict[int, list] = {}
+        for name, folder in zip(names, self.folders, strict=True):
+            groups.setdefault(2 if name in shrink else 1, []).append(folder)
+        parts = [
+            ImagePatchDataset(
+                folders,
+                patch_size=a.resolution or 64,
+                mode="L" if a.channels == 1 else "RGB",
+                patches_per_image=a.patches_per_image,
+                seed=a.seed,
+                downscale=factor,
+            )
+            for factor, folders in sorted(groups.items())
+        ]
+        if self.real:
+            from zoo.data import DegradedPatchDataset
+            from zoo.degradations import DenoiseMix
+
+            data = DegradedPatchDataset(parts, DenoiseMix(max_sigma=a.max_sigma), seed=a.seed)
+        else:
+            data = parts[0] if len(parts) == 1 else torch.utils.data.ConcatDataset(parts)
+        # A fixed preview batch: the first items (real degradations: spread over the data, so several kinds show).
+        stride = len(data) // 4 if self.real else 1
+        self.preview_items = [data[i * stride] for i in range(min(4, len(data)))]
+        self.preview = torch.stack([item["image"] for item in self.preview_items])
         return data
 
     def training_step(self, batch, accelerator, step):
+        if self.real:
+            return self.real_step(batch, accelerator)
         net, opt = self.nets["denoiser"], self.optimizers["denoiser"]
         clean = batch["image"]
         sigma = torch.rand(clean.shape[0], device=clean.device) * (self.args.max_sigma / 255.0)
@@ -107,8 +164,32 @@ class DenoiseTask(engine.Task):
         opt.step()
         return {"loss": loss.item(), "psnr": batch_psnr(output, clean), "grad_norm": float(norm)}
 
+    def real_step(self, batch, accelerator):
+        """The denoiser learns clean from degraded given the true strength; the estimator learns that strength (L1 on
+        log(1 + strength 0-255), so weak and strong damage count alike)."""
+        net, estimator = self.nets["denoiser"], self.nets["estimator"]
+        clean, degraded, level = batch["image"], batch["degraded"], batch["strength"].float()
+        output = net(degraded, level)
+        loss = F.l1_loss(output, clean)
+        predicted = estimator(degraded).float()
+        estimator_loss = F.l1_loss(torch.log1p(255.0 * predicted), torch.log1p(255.0 * level))
+        for opt in self.optimizers.values():
+            opt.zero_grad(set_to_none=True)
+        accelerator.backward(loss + estimator_loss)
+        norm = accelerator.clip_grad_norm_(net.parameters(), self.args.max_grad_norm or float("inf"))
+        for opt in self.optimizers.values():
+            opt.step()
+        return {
+            "loss": loss.item(),
+            "psnr": batch_psnr(output, clean),
+            "estimator_loss": estimator_loss.item(),
+            "grad_norm": float(norm),
+        }
+
     def samples(self, nets):
-        """Rows: clean patches, with noise of sigma 25, denoised."""
+        """Rows: clean patches, with noise of sigma 25, denoised (real: degraded, restored blind, clean)."""
+        if self.real:
+            return self.real_samples(nets)
         from zoo.pipelines.images import image_grid
 
         net = nets["denoiser"]
@@ -121,16 +202,48 @@ class DenoiseTask(engine.Task):
             tensors_to_images(noisy) + tensors_to_images(output) + tensors_to_images(clean), columns=len(clean)
         )
 
+    def real_samples(self, nets):
+        from zoo.pipelines.images import image_grid
+
+        net, estimator = nets["denoiser"], nets["estimator"]
+        device = next(net.parameters()).device
+        clean = self.preview.to(device)
+        degraded = torch.stack([item["degraded"] for item in self.preview_items]).to(device)
+        with torch.no_grad():
+            output = net(degraded, estimator(degraded)).clamp(0, 1)
+        return image_grid(
+            tensors_to_images(degraded) + tensors_to_images(output) + tensors_to_images(clean), columns=len(clean)
+        )
+
     def pipeline(self, nets):
         from zoo.pipelines import DenoisePipeline
 
         a = self.args
         options = {"channels": a.channels, "noise_aware": True, "max_sigma": a.max_sigma, "protocol": "denoise-photo"}
         options["precision"] = "auto"  # bf16 where the CPU runs it natively (zoo.pipelines.base.PRECISIONS)
-        return DenoisePipeline({"model": nets["denoiser"]}, options=options)
+        models = {"model": nets["denoiser"]}
+        if self.real:
+            models["estimator"] = nets["estimator"]
+            options["protocol"] = "denoise-real"
+        return DenoisePipeline(models, options=options)
 
     def card_info(self):
         a = self.args
+        if self.real:
+            from zoo.degradations import DenoiseMix
+
+            mix = DenoiseMix(max_sigma=a.max_sigma)
+            kinds = ", ".join(f"{name} {weight:g}" for name, weight in mix.kinds.items())
+            start = f"; denoiser initialised from {a.init_from}" if a.init_from else ""
+            shrunk = f" ({a.downscale_sources} area-downscaled 2x when loaded)" if a.downscale_sources else ""
+            return {
+                "tags": ["denoising", "jpeg-artifact-removal", "real-world", a.arch],
+                "data": (
+                    f"{a.dataset}{shrunk}: random {a.resolution or 64}x{a.resolution or 64} patches, each degraded by "
+                    f"zoo.degradations.DenoiseMix (kinds and weights: {kinds}; ranges in zoo/degradations.py); the "
+                    f"denoiser is given the true strength (RMS error), the estimator learns to predict it{start}"
+                ),
+            }
         return {
             "tags": ["denoising", a.arch],
             "data": (

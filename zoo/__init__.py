@@ -35,6 +35,7 @@ __all__ = [
     "ZooError",
     "list_models",
     "load",
+    "restore",
 ]
 
 
@@ -64,3 +65,16 @@ def load(
     pipe = load_pipeline(found.path, device=device, name=name)
     pipe.source = found.source
     return pipe
+
+
+def restore(image, upscale: int = 1, colorize: str | bool = "auto", strength: float | None = None, models=None):
+    """Restore a photo in one call: blind denoise / deblock, colourise if it is grayscale (``colorize="auto"``),
+    upscale x2 or x4 (capped at 16 megapixels). Returns a ``RestoreResult`` (``.image``, ``.steps`` with the model and
+    seconds of each, ``.notes``). See ``zoo.chain.RestorePipeline`` to keep the models loaded between calls.
+
+    >>> result = zoo.restore(Image.open("scan.jpg"), upscale=2)  # doctest: +SKIP
+    >>> result.image.save("scan-restored.png"); print(*result.steps, sep="\n")  # doctest: +SKIP
+    """
+    from zoo.chain import restore as run
+
+    return run(image, upscale=upscale, colorize=colorize, strength=strength, models=models)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from zoo.errors import InputError
-from zoo.nets import ColorizationUNet, DnCNN, DRUNet, FFDNet, SuperResNet
+from zoo.nets import ColorizationUNet, DnCNN, DRUNet, FFDNet, StrengthEstimator, SuperResNet
 
 from .common import NetTesterMixin, uniform
 
@@ -65,6 +65,21 @@ def measured_radius(net: torch.nn.Module, size: int, positions: range) -> int:
         rows, cols = (x.grad[0].abs().sum(0) > 0).nonzero().unbind(1)
         radius = max(radius, (rows - i).abs().max().item(), (cols - i).abs().max().item())
     return radius
+
+
+class TestStrengthEstimator(NetTesterMixin):
+    net_class = StrengthEstimator
+    init_kwargs: ClassVar[dict[str, Any]] = {"in_channels": 3, "features": 4}
+    output_shape = (2,)
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 3, 16, 24),)
+
+    def test_strength_is_non_negative_and_reads_the_image(self) -> None:
+        net = self.make_net().eval()
+        flat, noisy = torch.full((1, 3, 32, 32), 0.5), uniform(1, 3, 32, 32)
+        assert (net(flat) >= 0).all() and not torch.allclose(net(flat), net(noisy))
+        assert net.strength_map(noisy).shape == (1, 1, 4, 4)
 
 
 class TestDRUNet(NetTesterMixin):

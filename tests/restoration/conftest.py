@@ -11,7 +11,9 @@ import torch
 from PIL import Image
 
 GRAY_FOLDERS = ("train400", "set12", "bsd68")
-COLOUR_FOLDERS = ("bsds500/train", "bsds500/test", "t91", "cbsd68", "kodak24", "sun_hays80", "set5", "set14")
+COLOUR_FOLDERS = (
+    "bsds500/train", "bsds500/test", "t91", "imagenet-sample/train", "cbsd68", "kodak24", "sun_hays80", "set5", "set14",
+)  # fmt: skip
 
 
 def photo(height: int, width: int, seed: int, channels: int = 3) -> np.ndarray:
@@ -94,6 +96,18 @@ def drunet_denoiser(channels: int = 1, seed: int = 0):
     net = lively(DRUNet(in_channels=channels, widths=(4, 8, 16), blocks=1), gain=1.0)
     options = {"channels": channels, "noise_aware": True, "max_sigma": 75, "protocol": "denoise-photo"}
     return DenoisePipeline({"model": net}, options=options)
+
+
+def real_denoiser(seed: int = 0):
+    """A tiny colour DRUNet plus a strength estimator: the shape of ``denoise-real``."""
+    from zoo.nets import DRUNet, StrengthEstimator
+    from zoo.pipelines import DenoisePipeline
+
+    torch.manual_seed(seed)
+    net = lively(DRUNet(in_channels=3, widths=(4, 8, 16), blocks=1), gain=1.0)
+    estimator = StrengthEstimator(in_channels=3, features=4)
+    options = {"channels": 3, "noise_aware": True, "max_sigma": 75, "protocol": "denoise-real"}
+    return DenoisePipeline({"model": net, "estimator": estimator}, options=options)
 
 
 def super_resolver(scale: int = 2, num_blocks: int = 1, seed: int = 0):

@@ -17,7 +17,7 @@ from zoo.data.images import (
     to_tensor,
 )
 from zoo.data.pairs import PAIRED_HALVES, PAIRED_TASK_DIRECTION, ImageRef, PairedImageDataset, UnpairedImageDataset
-from zoo.data.patches import ImagePatchDataset
+from zoo.data.patches import DegradedPatchDataset, ImagePatchDataset
 from zoo.data.paths import ENV_VAR, data_root, dataset_dir, resolve_dataset, resolve_datasets
 from zoo.data.sampling import EpochMixin, UnpairedOrder, item_rng, partner_conflicts
 from zoo.data.synthetic import (
@@ -36,7 +36,8 @@ from zoo.data.synthetic import (
 __all__ = [
     "BACKGROUND", "ENV_VAR", "FASHION_CLASSES", "GREEN", "IMAGE_EXTENSIONS", "MNIST_CLASSES", "PAIRED_HALVES",
     "PAIRED_TASK_DIRECTION", "VIOLET", "ArrayImageDataset", "ArrayPairedDataset", "ArrayUnpairedDataset",
-    "DatasetError", "DatasetWarning", "EpochMixin", "ImagePatchDataset", "ImageRef", "PairedImageDataset",
+    "DatasetError", "DatasetWarning", "DegradedPatchDataset", "EpochMixin", "ImagePatchDataset", "ImageRef",
+    "PairedImageDataset",
     "UnpairedImageDataset", "UnpairedOrder", "circles_and_squares", "circles_and_squares_dataset",
     "circles_to_rectangles", "circles_to_rectangles_dataset", "data_root", "dataset_dir", "dihedral", "item_rng",
     "list_images", "load_image", "load_mnist", "partner_conflicts", "read_idx", "readable_images",

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
@@ -13,7 +14,7 @@ from zoo.data.errors import DatasetError
 from zoo.data.images import dihedral, list_images, load_image, to_tensor, warn_skipped
 from zoo.data.sampling import EpochMixin, item_rng
 
-__all__ = ["ImagePatchDataset"]
+__all__ = ["DegradedPatchDataset", "ImagePatchDataset"]
 
 
 def _expand(sources: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -34,7 +35,8 @@ class ImagePatchDataset(EpochMixin, Dataset):
     kept as uint8 arrays (train400: 13 MB, bsds500/train: 93 MB in RGB). Item ``k`` is a patch of image
     ``k % n_images``; ``len = n_images * patches_per_image``. Crop position and, with ``augment``, one of the 8
     rotations/mirrors come from ``(seed, epoch, k)``: the same in every worker and process; call ``set_epoch`` each
-    epoch for new patches. Unreadable images and images smaller than the patch are skipped with a counted warning.
+    epoch for new patches. ``downscale`` > 1 shrinks every image by that factor (area average) when it is loaded.
+    Unreadable images and images smaller than the patch are skipped with a counted warning.
 
     >>> data = ImagePatchDataset(dataset_dir("t91"), patch_size=96, mode="RGB", scale=4)  # doctest: +SKIP
     >>> item = data[0]; item["image"].shape, item["lr"].shape
@@ -50,11 +52,14 @@ class ImagePatchDataset(EpochMixin, Dataset):
         augment: bool = True,
         patches_per_image: int = 1,
         seed: int = 0,
+        downscale: int = 1,
     ) -> None:
         if mode not in ("L", "RGB"):
             raise DatasetError(f"unknown mode {mode!r}; use 'L' or 'RGB'")
         if scale < 1 or patch_size < scale or patch_size % scale:
             raise DatasetError(f"patch_size {patch_size} must be a positive multiple of scale {scale}")
+        if downscale < 1:
+            raise DatasetError(f"downscale must be >= 1, got {downscale}")
         if patches_per_image < 1:
             raise DatasetError(f"patches_per_image must be >= 1, got {patches_per_image}")
         self.patch_size, self.mode, self.scale, self.augment = patch_size, mode, scale, augment
@@ -71,6 +76,9 @@ class ImagePatchDataset(EpochMixin, Dataset):
             except DatasetError:
                 unreadable.append(path)
                 continue
+            if downscale > 1:  # area average: also averages away mild JPEG artefacts of a re-encoded source
+                size = (image.width // downscale, image.height // downscale)
+                image = image.resize(size, Image.Resampling.BOX)
             if min(image.size) < patch_size:
                 too_small.append(path)
                 continue
@@ -99,4 +107,39 @@ class ImagePatchDataset(EpochMixin, Dataset):
         if self.scale > 1:
             low = size // self.scale
             item["lr"] = to_tensor(Image.fromarray(patch).resize((low, low), Image.Resampling.BICUBIC))
+        return item
+
+
+class DegradedPatchDataset(EpochMixin, Dataset):
+    """Clean patches from one or more ``ImagePatchDataset`` (concatenated) and a degraded copy of each:
+    ``{"image": clean [C, p, p], "degraded": [C, p, p], "strength": float tensor (0-1 scale)}``.
+
+    ``degrade(clean_hwc, rng) -> (degraded_hwc, info)`` is e.g. ``zoo.degradations.DenoiseMix()``; its random draws
+    come from ``item_rng(seed + 1, epoch, index)``, so an item is the same in every worker and on resume. ``strength``
+    is ``info["strength"] / 255`` (the RMS error the denoiser is conditioned on).
+    """
+
+    def __init__(self, parts: list[ImagePatchDataset], degrade, seed: int = 0) -> None:
+        if not parts:
+            raise DatasetError("DegradedPatchDataset needs at least one patch dataset")
+        self.parts, self.degrade, self.seed = parts, degrade, seed
+        self.offsets = np.cumsum([0, *(len(part) for part in parts)])
+
+    def set_epoch(self, epoch: int) -> None:
+        super().set_epoch(epoch)
+        for part in self.parts:
+            part.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __getitem__(self, index: int) -> dict:
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} patches")
+        which = int(np.searchsorted(self.offsets, index, side="right") - 1)
+        item = self.parts[which][index - int(self.offsets[which])]
+        clean = item["image"].numpy().transpose(1, 2, 0)
+        degraded, info = self.degrade(clean, item_rng(self.seed + 1, self.epoch, index))
+        item["degraded"] = torch.from_numpy(np.ascontiguousarray(degraded.transpose(2, 0, 1), dtype=np.float32))
+        item["strength"] = torch.tensor(float(info["strength"]) / 255.0)
         return item

@@ -9,9 +9,9 @@ from typing import Any
 
 
 def protocols() -> dict[str, Any]:
-    from zoo.evaluation import digits, restoration, translation
+    from zoo.evaluation import digits, realworld, restoration, translation
 
-    return {**digits.PROTOCOLS, **restoration.PROTOCOLS, **translation.PROTOCOLS}
+    return {**digits.PROTOCOLS, **restoration.PROTOCOLS, **realworld.PROTOCOLS, **translation.PROTOCOLS}
 
 
 def evaluate(pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Any = None):

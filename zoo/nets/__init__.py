@@ -14,7 +14,7 @@ from zoo.nets.autoencoder import ConvAutoencoder, DenseAutoencoder, SuperResAuto
 from zoo.nets.base import ZooNet
 from zoo.nets.gan import DCGANDiscriminator, DCGANGenerator, ImageClassifier, ToyDiscriminator, ToyGenerator
 from zoo.nets.resnet import ResnetGenerator
-from zoo.nets.restoration import ColorizationUNet, DnCNN, DRUNet, FFDNet, SuperResNet
+from zoo.nets.restoration import ColorizationUNet, DnCNN, DRUNet, FFDNet, StrengthEstimator, SuperResNet
 from zoo.nets.unet import PatchDiscriminator, UNetGenerator
 from zoo.nets.vae import MLPVAE, ConvVAE
 
@@ -38,6 +38,7 @@ NET_CLASSES: dict[str, type[ZooNet]] = {
         DRUNet,
         DnCNN,
         SuperResNet,
+        StrengthEstimator,
         ColorizationUNet,
     )
 }
@@ -57,6 +58,7 @@ __all__ = [
     "ImageClassifier",
     "PatchDiscriminator",
     "ResnetGenerator",
+    "StrengthEstimator",
     "SuperResAutoencoder",
     "SuperResNet",
     "ToyDiscriminator",

@@ -17,7 +17,7 @@ from zoo.nets.base import ZooNet, register_to_config
 from zoo.nets.blocks import ConvNormAct, ResidualBlock, check_choice, check_spatial_multiple
 from zoo.nets.unet import UNetGenerator
 
-__all__ = ["ColorizationUNet", "DRUNet", "DnCNN", "FFDNet", "SuperResNet"]
+__all__ = ["ColorizationUNet", "DRUNet", "DnCNN", "FFDNet", "StrengthEstimator", "SuperResNet"]
 
 
 def plain_denoiser_stack(in_channels: int, out_channels: int, features: int, num_layers: int) -> nn.Sequential:
@@ -185,6 +185,47 @@ class DnCNN(ZooNet):
     def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
         """``[N, C, H, W]`` noisy -> ``[N, C, H, W]`` denoised; ``sigma`` is accepted and ignored (blind)."""
         return x - self.body(x)
+
+
+class StrengthEstimator(ZooNet):
+    """A small CNN that reads how degraded a photo is: ``forward(x) -> [N]`` the predicted effective strength (RMS of
+    degraded - clean, 0-1 scale) that a ``DRUNet`` trained on real-world degradations (``denoise-real``) is
+    conditioned on; ``strength_map(x) -> [N, 1, H/8, W/8]`` the same per 8x8 block.
+
+    Three stride-2 stages (3x3 convolutions, ReLU) bring the image to 1/8 resolution, where the JPEG block grid and
+    the grain size are visible to a 3x3 convolution; a 1x1 convolution and softplus give a non-negative strength per
+    position, and ``forward`` averages it. Unlike a white-noise estimator it is trained on the same mix as the
+    denoiser (JPEG blocks, correlated and signal-dependent noise), so it does not read 0 for a blocky or grainy photo.
+    Any H, W (multiples of 8 are exact; others are cropped by the strides). About 0.1 M parameters.
+    """
+
+    required_multiple = 8
+
+    @register_to_config
+    def __init__(self, in_channels: int = 3, features: int = 32) -> None:
+        super().__init__()
+        f = int(features)
+        self.body = nn.Sequential(
+            nn.Conv2d(in_channels, f, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f, f, 3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f, 2 * f, 3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * f, 2 * f, 3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * f, 2 * f, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * f, 1, 1),
+        )
+
+    def strength_map(self, x: torch.Tensor) -> torch.Tensor:
+        """``[N, C, H, W]`` in [0, 1] -> ``[N, 1, ~H/8, ~W/8]`` non-negative strengths (0-1 scale)."""
+        return F.softplus(self.body(x - 0.5)) * 0.05
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[N, C, H, W]`` in [0, 1] -> ``[N]`` the mean predicted strength (0-1 scale)."""
+        return self.strength_map(x).mean(dim=(1, 2, 3))
 
 
 def upsampling_factors(scale: int) -> list[int]:

@@ -28,6 +28,9 @@ from zoo.pipelines.images import (
 ESTIMATE_CROP = 1024
 # The smallest image the blind noise-level estimator accepts (zoo.noise.estimate_sigma needs 32x32).
 ESTIMATE_MIN_SIZE = 32
+# A learned strength estimator (denoise-real) reads a central crop of at most this many pixels a side: its 8x8-block
+# statistics settle well before that, and a 12-megapixel photo costs no more than a 512x512 one.
+STRENGTH_CROP = 512
 
 
 def prepare(image: Any, channels: int) -> tuple[np.ndarray, Image.Image | None, bool]:
@@ -155,10 +158,30 @@ class DenoisePipeline(Pipeline):
             raise InputError(f"sigma must be between 0 and 255 (noise std on the 0-255 scale), got {sigma}")
         return min(sigma, self.max_sigma)
 
+    @property
+    def learned_strength(self) -> bool:
+        """True when the checkpoint carries its own strength estimator (``denoise-real``): blind mode asks it
+        instead of the white-noise estimator, and ``sigma`` means the effective strength (RMS error, 0-255)."""
+        return "estimator" in self.models
+
     def estimate_sigma(self, image: Any) -> float:
-        """Blind noise-level estimate (0-255 scale) of an image, clamped to the model's range."""
+        """Blind noise-level (or, for ``denoise-real``, strength) estimate on the 0-255 scale, clamped to the
+        model's range."""
         array, _, _ = prepare(image, self.channels)
-        return estimate_noise_level(array, self.max_sigma)
+        return self.blind_level(array)
+
+    @torch.no_grad()
+    def blind_level(self, array: np.ndarray) -> float:
+        """The level blind mode uses for a float [0, 1] array: the learned estimator's mean strength over a central
+        crop of at most ``STRENGTH_CROP`` pixels a side (``denoise-real``), else ``estimate_noise_level``."""
+        if not self.learned_strength:
+            return estimate_noise_level(array, self.max_sigma)
+        height, width = array.shape[:2]
+        crop_h, crop_w = min(height, STRENGTH_CROP), min(width, STRENGTH_CROP)
+        top, left = (height - crop_h) // 2, (width - crop_w) // 2
+        crop = to_tensor(array[top : top + crop_h, left : left + crop_w], self.device)
+        level = float(self.models["estimator"](crop.float()).item()) * 255.0
+        return float(min(max(level, 0.0), self.max_sigma))
 
     @torch.no_grad()
     def denoise_array(self, array: np.ndarray, sigma: float | None) -> np.ndarray:
@@ -173,7 +196,7 @@ class DenoisePipeline(Pipeline):
             out = torch.nn.functional.interpolate(out, size=(height, width), mode="bilinear", align_corners=False)
             return to_numpy(out.clamp(0, 1))
         if sigma is None and self.noise_aware:
-            sigma = estimate_noise_level(array, self.max_sigma)
+            sigma = self.blind_level(array)
         level = torch.tensor([float(sigma or 0.0) / 255.0], device=self.device)
         net = fold_batch_norm(net)
 

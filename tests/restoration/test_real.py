@@ -1,0 +1,179 @@
+"""Real-world restoration: the learned strength estimator and its pipeline, the degraded training patches, the
+denoise-real recipe (a smoke run), the real-world protocols on tiny data, and the restore chain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import zoo
+from zoo.chain import RestorePipeline, check_options, is_grayscale
+from zoo.degradations import DenoiseMix, strength
+from zoo.errors import InputError, ModelNotFoundError
+
+from .conftest import photo, real_denoiser
+from .test_scripts import run
+
+
+def test_strength_estimator_shapes_and_sign():
+    from zoo.nets import StrengthEstimator
+
+    net = StrengthEstimator(in_channels=3, features=4)
+    x = torch.rand(2, 3, 40, 56)
+    assert net(x).shape == (2,) and (net(x) >= 0).all()
+    assert net.strength_map(x).shape == (2, 1, 5, 7)
+
+
+def test_blind_mode_asks_the_learned_estimator(monkeypatch, tmp_path):
+    pipe = real_denoiser()
+    assert pipe.learned_strength
+    seen = []
+    estimator = pipe.models["estimator"]
+    original = estimator.forward
+
+    def spy(x):
+        seen.append(tuple(x.shape))
+        return original(x)
+
+    monkeypatch.setattr(estimator, "forward", spy)
+    image = Image.fromarray(photo(600, 40, seed=3))
+    level = pipe.estimate_sigma(image)
+    assert seen == [(1, 3, 512, 40)]  # a central crop of at most 512 a side
+    assert 0 <= level <= pipe.max_sigma
+    # blind output = output at the estimated level; a manual level still works
+    assert np.array_equal(np.asarray(pipe(image)), np.asarray(pipe(image, sigma=level)))
+    assert pipe(image, sigma=0).size == image.size
+    # saved and loaded with both networks
+    pipe.save_pretrained(tmp_path / "real")
+    pipe.write_golden(tmp_path / "real")
+    loaded = zoo.load(tmp_path / "real")
+    assert loaded.learned_strength and loaded.check_golden(tmp_path / "real") < 1e-3
+
+
+def test_degraded_patches_are_deterministic_and_report_their_strength(data_root):
+    from zoo.data import DegradedPatchDataset, ImagePatchDataset
+
+    parts = [
+        ImagePatchDataset(data_root / "t91", patch_size=32, mode="RGB", patches_per_image=2),
+        ImagePatchDataset(data_root / "imagenet-sample/train", patch_size=16, mode="RGB", downscale=2),
+    ]
+    data = DegradedPatchDataset(parts, DenoiseMix(), seed=0)
+    assert len(data) == 3 * 2 + 3
+    item = data[1]
+    assert item["image"].shape == item["degraded"].shape == (3, 32, 32)
+    clean = item["image"].numpy().transpose(1, 2, 0)
+    degraded = item["degraded"].numpy().transpose(1, 2, 0)
+    assert float(item["strength"]) * 255 == pytest.approx(strength(degraded, clean), rel=1e-4)
+    assert torch.equal(data[1]["degraded"], item["degraded"])
+    assert data[7]["image"].shape == (3, 16, 16)  # the downscaled part (48x64 -> 24x32)
+    data.set_epoch(1)
+    assert not torch.equal(data[1]["degraded"], item["degraded"])
+
+
+def test_denoise_real_smoke_run(data_root, tmp_path, no_bm3d, monkeypatch):
+    import zoo.evaluation.realworld as realworld
+
+    monkeypatch.setattr(realworld, "MODEL_STRIDE", {})
+    final = run(
+        "denoise", tmp_path / "run", data_root, "--dataset", "t91,imagenet-sample/train", "--channels", "3",
+        "--degradations", "real", "--downscale-sources", "imagenet-sample/train", "--arch", "drunet",
+        "--widths", "4,8,16", "--blocks", "1", "--resolution", "16", "--patches-per-image", "2",
+    )  # fmt: skip
+    pipe = zoo.load(final)
+    assert pipe.learned_strength and pipe.options["protocol"] == "denoise-real"
+    card = (final / "README.md").read_text(encoding="utf-8")
+    assert "jpeg q20" in card and "degraded input" in card and "DenoiseMix" in card
+    assert (final / "images" / "real_strip.png").is_file()
+
+
+def test_denoise_real_protocol_rows(data_root, no_bm3d):
+    from zoo.evaluation.realworld import DENOISE_KINDS, degrade_for_test, evaluate_denoise_real
+
+    records, _, _ = evaluate_denoise_real(real_denoiser(), data_dir=str(data_root), limit=1)
+    kinds = {r.config for r in records if r.method == "this model" and r.metric == "PSNR"}
+    assert set(DENOISE_KINDS) <= kinds
+    assert {r.method for r in records} >= {"this model", "degraded input"}
+    assert "awgn sigma=25 blind" in kinds
+    # the test images are fixed: the same degraded image on every call
+    clean = photo(48, 64, seed=0)
+    assert np.array_equal(degrade_for_test(clean, "mixed", "a.png"), degrade_for_test(clean, "mixed", "a.png"))
+    assert not np.array_equal(degrade_for_test(clean, "mixed", "a.png"), degrade_for_test(clean, "mixed", "b.png"))
+
+
+def test_superres_real_protocol_rows(data_root):
+    from zoo.evaluation.realworld import evaluate_superres_real
+
+    from .conftest import super_resolver
+
+    records, notes, _ = evaluate_superres_real(super_resolver(scale=4), data_dir=str(data_root), limit=1)
+    methods = {r.method for r in records if r.metric == "sharpness ratio"}
+    assert {"this model", "bicubic"} <= methods
+    assert "SuperResMix" in notes
+
+
+# ------------------------------------------------------------------------------------------------- the chain
+class Fake:
+    """A stand-in pipeline that records its calls and returns a recognisable image."""
+
+    def __init__(self, kind: str, calls: list, scale: int = 1):
+        self.kind, self.calls, self.scale = kind, calls, scale
+
+    def __call__(self, image, sigma=None):
+        self.calls.append((self.kind, image.size, image.mode, sigma))
+        if self.kind == "colorize":
+            return image.convert("RGB")
+        return image.resize((image.width * self.scale, image.height * self.scale))
+
+
+def fake_chain(calls, max_output_pixels=10**9):
+    models = {"denoise": "d", "x2": "s2", "x4": "s4", "colorize": "c"}
+    pipes = {"d": Fake("denoise", calls), "s2": Fake("x2", calls, 2), "s4": Fake("x4", calls, 4),
+             "c": Fake("colorize", calls)}  # fmt: skip
+    return RestorePipeline(models, load=pipes.__getitem__, max_output_pixels=max_output_pixels)
+
+
+def test_chain_order_colour_photo():
+    calls = []
+    result = fake_chain(calls)(Image.fromarray(photo(20, 30, seed=0)), upscale=4)
+    assert [c[0] for c in calls] == ["denoise", "x4"]
+    assert result.image.size == (120, 80)
+    assert [s.model for s in result.steps] == ["d", "s4"] and result.seconds >= 0
+    assert "blind" in str(result.steps[0])
+
+
+def test_chain_colourises_gray_photos_and_caps_the_upscale():
+    calls = []
+    gray = Image.fromarray(photo(20, 30, seed=0, channels=1))
+    result = fake_chain(calls, max_output_pixels=20 * 30 * 4)(gray, upscale=4, strength=12)
+    assert [c[0] for c in calls] == ["denoise", "colorize", "x2"]
+    assert calls[0][3] == 12
+    assert result.image.size == (60, 40) and "used x2" in result.notes[0]
+    calls.clear()
+    fake_chain(calls)(gray.convert("RGB"), colorize="never", strength=0)
+    assert calls == []
+    fake_chain(calls)(Image.fromarray(photo(20, 30, seed=0)), colorize="always")
+    assert [c[0] for c in calls] == ["denoise", "colorize"] and calls[1][2] == "L"
+
+
+def test_chain_options_and_missing_models():
+    assert is_grayscale(Image.new("RGB", (4, 4), (9, 9, 10))) and not is_grayscale(Image.new("RGB", (4, 4), (0, 9, 0)))
+    assert check_options(2, True) == (2, "always") and check_options("4", False) == (4, "never")
+    for bad in (3, 0, "x", 2.5, None):
+        with pytest.raises(InputError, match="upscale"):
+            check_options(bad, "auto")
+    with pytest.raises(InputError, match="colorize"):
+        check_options(1, "sometimes")
+    chain = RestorePipeline({"denoise": None})
+    with pytest.raises(ModelNotFoundError, match="denoise"):
+        chain(Image.new("RGB", (8, 8)))
+
+
+def test_restore_with_the_published_models():
+    """``zoo.restore`` end to end with whatever is published (the real-world denoiser, else denoise-color)."""
+    noisy = np.clip(photo(64, 48, seed=5).astype(np.float32) + np.random.default_rng(0).normal(0, 20, (64, 48, 3)),
+                    0, 255).astype(np.uint8)  # fmt: skip
+    result = zoo.restore(Image.fromarray(noisy), upscale=2)
+    assert result.image.size == (96, 128) and result.image.mode == "RGB"
+    assert [s.name for s in result.steps] == ["denoise", "upscale"]
