@@ -114,27 +114,20 @@ class DenoiseTask(engine.Task):
         return getattr(self.args, "degradations", "gaussian") == "real"
 
     def dataset(self):
-        from zoo.data import ImagePatchDataset
+        from zoo.data.patches import grouped_patch_datasets
 
         a = self.args
         a.dataset = a.dataset or ("train400" if a.channels == 1 else "bsds500/train,t91")
         self.folders = resolve_datasets(a.dataset, a.data_dir, a.dataset)
-        shrink = {name.strip() for name in a.downscale_sources.split(",") if name.strip()}
-        names = [name.strip() for name in a.dataset.split(",") if name.strip()]
-        groups: dict[int, list] = {}
-        for name, folder in zip(names, self.folders, strict=True):
-            groups.setdefault(2 if name in shrink else 1, []).append(folder)
-        parts = [
-            ImagePatchDataset(
-                folders,
-                patch_size=a.resolution or 64,
-                mode="L" if a.channels == 1 else "RGB",
-                patches_per_image=a.patches_per_image,
-                seed=a.seed,
-                downscale=factor,
-            )
-            for factor, folders in sorted(groups.items())
-        ]
+        parts = grouped_patch_datasets(
+            self.folders,
+            a.dataset.split(","),
+            a.downscale_sources.split(","),
+            patch_size=a.resolution or 64,
+            mode="L" if a.channels == 1 else "RGB",
+            patches_per_image=a.patches_per_image,
+            seed=a.seed,
+        )
         if self.real:
             from zoo.data import DegradedPatchDataset
             from zoo.degradations import DenoiseMix

@@ -2,10 +2,15 @@
 
 python train/superres.py --config superres-x2     # t91 + bsds500/train
 python train/superres.py --config superres-x4
+python train/superres.py --config superres-x4-real   # realistic LR photos (blur, noise, JPEG), from superres-x4
+python train/superres.py --config superres-x4-gan    # + PatchGAN and feature matching (SRGAN/ESRGAN row)
 
 Training pairs are random HR patches of --resolution pixels and their PIL-bicubic downscales (the evaluation
 protocol's degradation); the network learns the residual over bicubic upscaling (``global_skip="bicubic"``) with an
-L1 loss, as EDSR.
+L1 loss, as EDSR. ``--degradations real`` makes each LR patch with ``zoo.degradations.SuperResMix`` instead
+(Real-ESRGAN's second-order blur / resize / noise / JPEG). ``--gan-weight W`` > 0 adds a PatchGAN discriminator on
+HR patches (vanilla GAN loss, weight W) and ``--feature-weight`` x L1 between the discriminator's features of the
+real and the generated patch (a perceptual loss that needs no downloaded VGG), beside the L1 loss.
 """
 
 from __future__ import annotations
@@ -37,6 +42,18 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "--patches-per-image", type=int, default=16, help="random patches drawn from each photo per epoch"
     )
     parser.add_argument(
+        "--degradations", default="bicubic", choices=["bicubic", "real"], help="how LR patches are made"
+    )
+    parser.add_argument(
+        "--downscale-sources",
+        default="",
+        help="comma-separated --dataset entries to area-downscale 2x when loaded (re-encoded JPEG sources)",
+    )
+    parser.add_argument("--gan-weight", type=float, default=0.0, help="adversarial loss weight (0: no discriminator)")
+    parser.add_argument("--feature-weight", type=float, default=0.0, help="discriminator feature-matching weight")
+    parser.add_argument("--ndf", type=int, default=32, help="discriminator width")
+    parser.add_argument("--init-tail", action="store_true", help="with --init-from, copy the tail too (same scale)")
+    parser.add_argument(
         "--init-from",
         default="",
         help="start from a trained SuperResNet (a checkpoint folder or catalog name, e.g. the x2 model for x4, as "
@@ -56,23 +73,46 @@ class SuperResTask(engine.Task):
         if a.init_from:
             # The tail stays at zero, so the network still starts as exact bicubic upscaling.
             hint = "train that model first (e.g. --config superres-x2)"
-            self.copied = engine.initialize_from(net, a.init_from, skip=("tail.",), hint=hint)
+            skip = () if a.init_tail else ("tail.",)
+            self.copied = engine.initialize_from(net, a.init_from, skip=skip, hint=hint)
         self.nets = {"generator": net}
         self.optimizers = {"generator": self.adam(net)}
+        if a.gan_weight > 0:
+            from zoo.nets import PatchDiscriminator
+
+            discriminator = PatchDiscriminator(in_channels=3, ndf=a.ndf, n_layers=3)
+            self.nets["discriminator"] = discriminator
+            self.optimizers["discriminator"] = self.adam(discriminator)
 
     def dataset(self):
         from zoo.data import ImagePatchDataset
 
         a = self.args
         self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
-        data = ImagePatchDataset(
-            self.folders,
-            patch_size=a.resolution or 24 * a.scale,
-            mode="RGB",
-            scale=a.scale,
-            patches_per_image=a.patches_per_image,
-            seed=a.seed,
-        )
+        if a.degradations == "real":
+            from zoo.data import DegradedPatchDataset
+            from zoo.data.patches import grouped_patch_datasets
+            from zoo.degradations import SuperResMix
+
+            parts = grouped_patch_datasets(
+                self.folders,
+                (a.dataset or DEFAULT_DATA).split(","),
+                a.downscale_sources.split(","),
+                patch_size=a.resolution or 24 * a.scale,
+                mode="RGB",
+                patches_per_image=a.patches_per_image,
+                seed=a.seed,
+            )
+            data = DegradedPatchDataset(parts, SuperResMix(scale=a.scale), seed=a.seed, key="lr")
+        else:
+            data = ImagePatchDataset(
+                self.folders,
+                patch_size=a.resolution or 24 * a.scale,
+                mode="RGB",
+                scale=a.scale,
+                patches_per_image=a.patches_per_image,
+                seed=a.seed,
+            )
         preview = [data[i] for i in range(min(4, len(data)))]
         self.preview = {key: torch.stack([item[key] for item in preview]) for key in ("image", "lr")}
         return data
@@ -82,10 +122,36 @@ class SuperResTask(engine.Task):
         hr, lr = batch["image"], batch["lr"]
         sr = net(lr)  # through forward, so DDP synchronises gradients
         loss = F.l1_loss(sr, hr) if self.args.loss == "l1" else F.mse_loss(sr, hr)
+        logs: dict[str, float] = {}
+        if "discriminator" in self.nets:
+            loss, logs = self.adversarial(hr, sr, loss, accelerator)
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         opt.step()
-        return {"loss": loss.item(), "psnr": batch_psnr(sr, hr)}
+        return {"loss": loss.item(), "psnr": batch_psnr(sr, hr), **logs}
+
+    def adversarial(self, hr, sr, pixel_loss, accelerator):
+        """One discriminator step on (HR real, SR fake), then the generator's GAN + feature-matching terms."""
+        from zoo.losses import gan_loss, judged_real
+
+        a, discriminator = self.args, self.nets["discriminator"]
+        d_opt = self.optimizers["discriminator"]
+        real, fake = hr * 2 - 1, sr * 2 - 1
+        pred_real, pred_fake = discriminator(real), discriminator(fake.detach())
+        loss_d = 0.5 * (gan_loss(pred_real, True) + gan_loss(pred_fake, False))
+        d_opt.zero_grad(set_to_none=True)
+        accelerator.backward(loss_d)
+        d_opt.step()
+        real_features = discriminator_features(discriminator, real)
+        fake_features = discriminator_features(discriminator, fake)
+        loss_gan = gan_loss(fake_features[-1], True)
+        loss_fm = sum(F.l1_loss(f, r.detach()) for f, r in zip(fake_features[:-1], real_features[:-1], strict=True))
+        loss = pixel_loss + a.gan_weight * loss_gan + a.feature_weight * loss_fm
+        logs = {
+            "l1": pixel_loss.item(), "g_gan": loss_gan.item(), "feature": float(loss_fm.detach()),
+            "d_loss": loss_d.item(), "d_acc_real": judged_real(pred_real), "d_acc_fake": 1.0 - judged_real(pred_fake),
+        }  # fmt: skip
+        return loss, logs
 
     def samples(self, nets):
         """Rows: bicubic upscale of the LR patch, the network's output, the HR patch."""
@@ -102,7 +168,8 @@ class SuperResTask(engine.Task):
     def pipeline(self, nets):
         from zoo.pipelines import SuperResolutionPipeline
 
-        options = {"scale": self.args.scale, "channels": 3, "protocol": "superres-photo", "precision": "auto"}
+        protocol = "superres-real" if self.args.degradations == "real" else "superres-photo"
+        options = {"scale": self.args.scale, "channels": 3, "protocol": protocol, "precision": "auto"}
         return SuperResolutionPipeline({"model": nets["generator"]}, options=options)
 
     def card_info(self):
@@ -111,13 +178,37 @@ class SuperResTask(engine.Task):
         copied = getattr(self, "copied", None)  # set by build(); --eval-only of an old run rebuilds without it
         tensors = f"{len(copied)} tensors, " if copied is not None else ""
         start = f"; initialised from {a.init_from} ({tensors}tail zeroed)" if a.init_from else ""
+        if a.degradations == "real":
+            shrunk = f" ({a.downscale_sources} area-downscaled 2x when loaded)" if a.downscale_sources else ""
+            lows = (
+                f"LR patches made by zoo.degradations.SuperResMix(scale={a.scale}) (second-order blur, resize, noise, "
+                "JPEG)"
+            )
+        else:
+            shrunk, lows = "", f"their PIL bicubic x{a.scale} downscales"
+        gan = ""
+        if a.gan_weight > 0:
+            gan = (
+                f"; loss L1 + {a.gan_weight:g} x GAN (PatchGAN, ndf {a.ndf}, on HR patches) + {a.feature_weight:g} x "
+                "discriminator feature matching"
+            )
         return {
-            "tags": ["super-resolution", "edsr"],
+            "tags": ["super-resolution", "edsr", *(["real-world"] if a.degradations == "real" else []),
+                     *(["gan"] if a.gan_weight > 0 else [])],
             "data": (
-                f"{a.dataset or DEFAULT_DATA}: random {size}x{size} HR patches ({a.patches_per_image} per photo and "
-                f"epoch, one of 8 rotations/flips) and their PIL bicubic x{a.scale} downscales{start}"
+                f"{a.dataset or DEFAULT_DATA}{shrunk}: random {size}x{size} HR patches ({a.patches_per_image} per "
+                f"photo and epoch, one of 8 rotations/flips) and {lows}{start}{gan}"
             ),
-        }
+        }  # fmt: skip
+
+
+def discriminator_features(discriminator, x):
+    """Every layer's output of a PatchDiscriminator (the last one is the logits)."""
+    features = []
+    for layer in engine.unwrap(discriminator).model:
+        x = layer(x)
+        features.append(x)
+    return features
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -177,3 +177,38 @@ def test_restore_with_the_published_models():
     result = zoo.restore(Image.fromarray(noisy), upscale=2)
     assert result.image.size == (96, 128) and result.image.mode == "RGB"
     assert [s.name for s in result.steps] == ["denoise", "upscale"]
+
+
+@pytest.mark.parametrize("gan", [False, True], ids=["real", "real+gan"])
+def test_superres_real_smoke_run(gan, data_root, tmp_path):
+    flags = ["--dataset", "t91,imagenet-sample/train", "--downscale-sources", "imagenet-sample/train",
+             "--degradations", "real", "--scale", "4", "--features", "8", "--num-blocks", "1", "--resolution", "24",
+             "--patches-per-image", "2", "--eval-limit", "1"]  # fmt: skip
+    if gan:
+        flags += ["--gan-weight", "0.01", "--feature-weight", "1", "--ndf", "4"]
+    final = run("superres", tmp_path / "run", data_root, *flags)
+    pipe = zoo.load(final)
+    assert pipe.options["protocol"] == "superres-real" and pipe.scale == 4
+    assert list(pipe.models) == ["model"]  # the discriminator is training-only
+    card = (final / "README.md").read_text(encoding="utf-8")
+    assert "SuperResMix" in card and "sharpness ratio" in card
+    assert ("PatchGAN" in card) == gan
+    history = __import__("json").loads((tmp_path / "run" / "history.json").read_text())
+    assert ("d_acc_real" in history[-1]) == gan
+
+
+def test_superres_recipes_parse():
+    from train import engine, superres
+
+    for name, gan in (("superres-x4-real", False), ("superres-x4-gan", True)):
+        parser = engine.base_parser("test")
+        superres.add_flags(parser)
+        args = engine.parse_args(parser, ["--config", name], "superres")
+        assert args.degradations == "real" and args.scale == 4 and (args.gan_weight > 0) == gan
+        assert zoo.registry.get_entry(name).task == "super-resolution"
+    parser = engine.base_parser("test")
+    from train import denoise
+
+    denoise.add_flags(parser)
+    args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")
+    assert args.degradations == "real" and args.init_from == "denoise-color"

@@ -14,7 +14,7 @@ from zoo.data.errors import DatasetError
 from zoo.data.images import dihedral, list_images, load_image, to_tensor, warn_skipped
 from zoo.data.sampling import EpochMixin, item_rng
 
-__all__ = ["DegradedPatchDataset", "ImagePatchDataset"]
+__all__ = ["DegradedPatchDataset", "ImagePatchDataset", "grouped_patch_datasets"]
 
 
 def _expand(sources: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -110,19 +110,33 @@ class ImagePatchDataset(EpochMixin, Dataset):
         return item
 
 
+def grouped_patch_datasets(
+    folders: list[Path], names: list[str], downscaled: Iterable[str] = (), **kwargs
+) -> list[ImagePatchDataset]:
+    """One ``ImagePatchDataset`` for the folders used as they are and one for those whose ``--dataset`` name is in
+    ``downscaled`` (loaded 2x smaller, area average); ``kwargs`` go to both."""
+    shrink = {name.strip() for name in downscaled if name.strip()}
+    groups: dict[int, list[Path]] = {}
+    names = [name.strip() for name in names if name.strip()]
+    for name, folder in zip(names, folders, strict=True):
+        groups.setdefault(2 if name in shrink else 1, []).append(folder)
+    return [ImagePatchDataset(group, downscale=factor, **kwargs) for factor, group in sorted(groups.items())]
+
+
 class DegradedPatchDataset(EpochMixin, Dataset):
     """Clean patches from one or more ``ImagePatchDataset`` (concatenated) and a degraded copy of each:
-    ``{"image": clean [C, p, p], "degraded": [C, p, p], "strength": float tensor (0-1 scale)}``.
+    ``{"image": clean [C, p, p], key: degraded [C, h, w], "strength": float tensor (0-1 scale)}``.
 
-    ``degrade(clean_hwc, rng) -> (degraded_hwc, info)`` is e.g. ``zoo.degradations.DenoiseMix()``; its random draws
-    come from ``item_rng(seed + 1, epoch, index)``, so an item is the same in every worker and on resume. ``strength``
-    is ``info["strength"] / 255`` (the RMS error the denoiser is conditioned on).
+    ``degrade(clean_hwc, rng) -> (degraded_hwc, info)`` is e.g. ``zoo.degradations.DenoiseMix()`` (``key``
+    "degraded") or ``SuperResMix(scale=4)`` (``key`` "lr"); its random draws come from ``item_rng(seed + 1, epoch,
+    index)``, so an item is the same in every worker and on resume. ``strength`` is ``info["strength"] / 255`` (the
+    RMS error the denoiser is conditioned on), present when the degradation reports it.
     """
 
-    def __init__(self, parts: list[ImagePatchDataset], degrade, seed: int = 0) -> None:
+    def __init__(self, parts: list[ImagePatchDataset], degrade, seed: int = 0, key: str = "degraded") -> None:
         if not parts:
             raise DatasetError("DegradedPatchDataset needs at least one patch dataset")
-        self.parts, self.degrade, self.seed = parts, degrade, seed
+        self.parts, self.degrade, self.seed, self.key = parts, degrade, seed, key
         self.offsets = np.cumsum([0, *(len(part) for part in parts)])
 
     def set_epoch(self, epoch: int) -> None:
@@ -140,6 +154,7 @@ class DegradedPatchDataset(EpochMixin, Dataset):
         item = self.parts[which][index - int(self.offsets[which])]
         clean = item["image"].numpy().transpose(1, 2, 0)
         degraded, info = self.degrade(clean, item_rng(self.seed + 1, self.epoch, index))
-        item["degraded"] = torch.from_numpy(np.ascontiguousarray(degraded.transpose(2, 0, 1), dtype=np.float32))
-        item["strength"] = torch.tensor(float(info["strength"]) / 255.0)
+        item[self.key] = torch.from_numpy(np.ascontiguousarray(degraded.transpose(2, 0, 1), dtype=np.float32))
+        if "strength" in info:
+            item["strength"] = torch.tensor(float(info["strength"]) / 255.0)
         return item
