@@ -16,7 +16,6 @@ super-resolution input pixels, ``ZOO_APP_CONCURRENCY`` [1] events per tab at onc
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import os
 import random
@@ -30,102 +29,47 @@ from PIL import Image
 
 import zoo
 from app_support import facades, media
-from app_support.inputs import Prepared, digit_from_drawing, editor_image, load_input
-from app_support.models import ModelCache, entry_key, published_names, require_published, tab_notice
+from app_support.inputs import digit_from_drawing, editor_image
+from app_support.models import (
+    ModelCache,
+    default_model,
+    entry_key,
+    model_choices,
+    published_names,
+    require_published,
+    tab_notice,
+)
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
+from app_support.tabs import restore as restore_tab
+from app_support.ui import (
+    EXAMPLES,
+    LOG,
+    MODELS,
+    PROGRESS,
+    examples_of,
+    image_input,
+    image_output,
+    model_dropdown,
+    pipeline,
+    prepare,
+    queued,
+    readable_uploads,
+    report,
+    settings,
+    size_of,
+    user_errors,
+)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read by gradio when the app is built, not at import
-ROOT = Path(__file__).resolve().parent
-EXAMPLES = ROOT / "examples"
 TASKS = ("denoise", "colorize", "super-resolution", "pix2pix", "cyclegan", "vae", "gan")
-MODELS = ModelCache(Settings.from_env().max_models)
+__all__ = ["MODELS", "build_demo", "main"]
 ENCODINGS = ModelCache(4)  # test-set encodings for the VAE scatter plot, per model
 SCATTER_POINTS = 2000
 BUILT_CHOICES: dict[str, list[str]] = {}  # each tab's model list when the page was built (see refresh_models)
 Z_SLIDERS = 6  # latent sliders shown for the first dimensions (2 for the 2-D VAE)
-LOG = logging.getLogger("zoo.app")
-PROGRESS = gr.Progress()  # gradio finds the event's progress bar through this default (it keeps no state itself)
 
 
-# ------------------------------------------------------------------------------------------------ plumbing
-def user_errors(fn: Callable) -> Callable:
-    """Errors a visitor can act on become a ``gr.Error`` with their sentence; anything else is logged and reported
-    briefly (the app keeps serving either way)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except zoo.ZooError as error:
-            raise gr.Error(str(error), title="Cannot do that") from error
-        except Exception as error:
-            LOG.exception("%s failed", fn.__name__)
-            raise gr.Error(f"{fn.__name__} failed unexpectedly ({type(error).__name__}: {error}).") from error
-
-    return wrapper
-
-
-def settings() -> Settings:
-    return Settings.from_env()  # re-read per request: cheap, and tests can change the limits
-
-
-def pipeline(task: str, name: str | None, progress: gr.Progress) -> Any:
-    """The loaded pipeline of a published model (cached; loaded once, with a visible progress message)."""
-    entry = require_published(task, name)
-
-    def announce() -> None:
-        LOG.info("loading %s (first use)", entry.name)
-        progress(0.0, desc=f"Loading {entry.name} (first use; later requests reuse it)...")
-
-    return MODELS.get(entry_key(entry), lambda: zoo.load(entry.name), on_load=announce)
-
-
-def prepare(image: Any, what: str = "an image", max_pixels: int | None = None) -> Prepared:
-    prepared = load_input(image, max_pixels or settings().max_pixels, what)
-    for notice in prepared.notices:
-        gr.Warning(notice)
-    return prepared
-
-
-def report(*lines: str, notices: list[str] | None = None) -> str:
-    """The Markdown under a result: what was done, and any notice about the input."""
-    return "\n".join([*(f"- {line}" for line in lines if line), *(f"- ⚠️ {n}" for n in notices or [])])
-
-
-def size_of(image: Image.Image) -> str:
-    return f"{image.width}x{image.height}"
-
-
-def readable_uploads(component: Any, pass_path: bool = False) -> Any:
-    """Make an image input answer an undecodable upload with a ``gr.Error`` sentence instead of gradio's internal
-    message; with ``pass_path`` hand the handler the uploaded file's path untouched (``app_support.inputs`` decodes
-    it, with EXIF, modes and size limits). Patched on the instance: a Component subclass would make gradio write a
-    ``.pyi`` stub next to this file at import time."""
-    original = component.preprocess
-
-    def preprocess(payload: Any) -> Any:
-        if pass_path and payload is not None and getattr(payload, "path", None):
-            return payload.path
-        try:
-            return original(payload)
-        except gr.Error:
-            raise
-        except Exception as error:
-            raise gr.Error(
-                f"The uploaded image could not be read ({type(error).__name__}); upload a PNG, JPEG or WebP file."
-            ) from error
-
-    component.preprocess = preprocess
-    return component
-
-
-def image_input(label: str, elem_id: str) -> gr.Image:
-    image = gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], elem_id=elem_id)
-    return readable_uploads(image, pass_path=True)
-
-
+# ------------------------------------------------------------------------------------------------ components
 def facade_painter() -> gr.ImageEditor:
     """A label-map painter whose brushes are the 12 CMP facade label colours, starting from a generated facade."""
     brush = gr.Brush(
@@ -167,29 +111,6 @@ def digit_sketchpad(label: str, elem_id: str) -> gr.Sketchpad:
     return readable_uploads(pad)
 
 
-def image_output(label: str, elem_id: str | None = None, **kwargs: Any) -> gr.Image:
-    return gr.Image(label=label, format="png", type="pil", interactive=False, elem_id=elem_id, **kwargs)
-
-
-def model_dropdown(task: str, elem_id: str) -> gr.Dropdown:
-    """The published models of a task. Other values are let through to the handler, which answers with a sentence
-    (and API callers can use a model published after the app started)."""
-    names = published_names(task)
-    return gr.Dropdown(
-        choices=names, value=names[0] if names else None, label="Model", elem_id=elem_id, interactive=True,
-        allow_custom_value=True,
-    )  # fmt: skip
-
-
-def examples_of(folder: str) -> list[str]:
-    return [str(path) for path in sorted((EXAMPLES / folder).glob("*.png"))]
-
-
-def queued(task: str) -> dict[str, Any]:
-    """Event options of a tab's model-running events: queued, a concurrency limit per tab."""
-    return {"concurrency_limit": settings().concurrency, "concurrency_id": task}
-
-
 # ------------------------------------------------------------------------------------------------ handlers
 @user_errors
 def denoise(
@@ -218,13 +139,15 @@ def denoise(
     if not pipe.noise_aware:
         lines.append(f"{pipe.name} is blind by design: it takes no noise level.")
     elif blind:
-        if min(noisy.size) < 32:
+        learned = getattr(pipe, "learned_strength", False)
+        if not learned and min(noisy.size) < 32:
             raise zoo.InputError(
                 f"Blind mode estimates the noise from the image and needs at least 32x32 pixels (this one is "
                 f"{size_of(noisy)}); untick 'auto (blind)' and set the noise level instead."
             )
         sigma = pipe.estimate_sigma(noisy)
-        lines.append(f"Estimated noise level (blind): σ ≈ {sigma:.1f}.")
+        how = "learned estimator: the effective strength of noise and JPEG damage" if learned else "blind"
+        lines.append(f"Estimated noise level ({how}): σ ≈ {sigma:.1f}.")
     else:
         sigma = float(noise_level)
         lines.append(f"Noise level: σ = {sigma:g}.")
@@ -494,10 +417,10 @@ def refresh_models(*current: str | None) -> list[Any]:
     dropdowns, notices = [], []
     for task, value in zip(TASKS, current, strict=True):
         names = published_names(task)
-        chosen = value if value in names else (names[0] if names else None)
+        chosen = value if value in names else default_model(task, names)
         # Only what changed: setting a dropdown's value fires its change event, which for the VAE and GAN tabs
         # loads the model; a plain page view must not load anything.
-        update: dict[str, Any] = {} if names == BUILT_CHOICES.get(task) else {"choices": names}
+        update: dict[str, Any] = {} if names == BUILT_CHOICES.get(task) else {"choices": model_choices(task)}
         if chosen != value:
             update["value"] = chosen
         dropdowns.append(gr.update(**update))
@@ -522,7 +445,7 @@ def tab_header(task: str, elem_id: str) -> tuple[gr.Markdown, gr.Dropdown]:
     """The notice line (model description, or why there is nothing to run yet) and the model dropdown of a tab."""
     names = published_names(task)
     BUILT_CHOICES[task] = names
-    notice = gr.Markdown(tab_notice(task, names[0] if names else None), elem_id=f"{elem_id}-notice")
+    notice = gr.Markdown(tab_notice(task, default_model(task, names)), elem_id=f"{elem_id}-notice")
     return notice, model_dropdown(task, f"{elem_id}-model")
 
 
@@ -751,6 +674,8 @@ def build_demo() -> gr.Blocks:
         )
         headers: dict[str, tuple[gr.Markdown, gr.Dropdown]] = {}
         with gr.Tabs():
+            with gr.Tab("Restore a photo", id="restore"):
+                restore_notice = restore_tab.build()
             with gr.Tab("Denoise", id="denoise"):
                 headers["denoise"] = denoise_tab()
             with gr.Tab("Colorize", id="colorize"):
@@ -776,6 +701,10 @@ def build_demo() -> gr.Blocks:
         dropdowns = [headers[task][1] for task in TASKS]
         demo.load(
             refresh_models, dropdowns, dropdowns + notices, api_name="refresh_models", queue=False,
+            show_progress="hidden",
+        )  # fmt: skip
+        demo.load(
+            restore_tab.chain_notice, None, restore_notice, api_name="restore_notice", queue=False,
             show_progress="hidden",
         )  # fmt: skip
     return demo

@@ -98,9 +98,37 @@ class ModelCache:
             self._locks.clear()
 
 
+# What a tab opens on for a photo: the first published name of its list (digit models stay choosable, labelled).
+PHOTO_DEFAULTS = {
+    "denoise": ("denoise-real", "denoise-color", "denoise-gray"),
+    "super-resolution": ("superres-x4-real", "superres-x2", "superres-x4", "superres-x4-gan"),
+}
+DIGIT_DATASETS = {"mnist", "fashion-mnist"}
+
+
 def published_names(task: str) -> list[str]:
     """Names of the published models of ``task``, in catalog order (the dropdown's choices)."""
     return [entry.name for entry in registry.list_models(task)]
+
+
+def is_digit_model(name: str | None) -> bool:
+    """True for the 28x28 digit / clothing models (trained on MNIST or Fashion-MNIST)."""
+    entry = registry.get_entry(name) if name else None
+    return bool(entry and DIGIT_DATASETS & set(entry.datasets))
+
+
+def model_choices(task: str) -> list[tuple[str, str]]:
+    """The dropdown's (label, name) pairs: digit models say so in their label, so no one sends them a photo."""
+    return [(f"{name} (28x28 digits)" if is_digit_model(name) else name, name) for name in published_names(task)]
+
+
+def default_model(task: str, names: list[str] | None = None) -> str | None:
+    """The model a tab opens on: the first published photo model of ``PHOTO_DEFAULTS``, else the first published."""
+    names = published_names(task) if names is None else names
+    for name in PHOTO_DEFAULTS.get(task, ()):
+        if name in names:
+            return name
+    return names[0] if names else None
 
 
 def entry_key(entry: ModelEntry) -> tuple[str, str, str]:

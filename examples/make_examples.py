@@ -130,12 +130,59 @@ def build() -> dict[str, Image.Image]:
     }
 
 
+# The Restore tab's examples: real photos (Kodak24, released by Kodak for unrestricted use; the 500x500 copies in
+# ../shared/data/kodak24) with real damage made by zoo.degradations, saved as the JPEG files a visitor would upload.
+# (file, Kodak image, what is done, final JPEG quality)
+RESTORE_EXAMPLES = (
+    ("restore/parrots_jpeg_q15.jpg", "kodim23.png", "jpeg", 15),
+    ("restore/lighthouse_phone_noise.jpg", "kodim19.png", "phone", 80),
+    ("restore/portrait_old_print.jpg", "kodim04.png", "old print", 70),
+)
+
+
+def restore_example(photo: Image.Image, kind: str, seed: int = 0) -> Image.Image:
+    """``jpeg``: the photo as it is (the JPEG save adds the blocks); ``phone``: colour-correlated noise (sigma 18,
+    1 px grain, a little luminance noise); ``old print``: gray, lens blur 1.2 px, film grain (gray correlated noise
+    sigma 14, 0.8 px) and a faded contrast."""
+    from zoo import degradations as deg
+
+    rng = np.random.default_rng(seed)
+    array = np.asarray(photo.convert("RGB"), dtype=np.float32) / 255.0
+    if kind == "phone":
+        array = deg.add_correlated_noise(array, 18.0, 1.0, rng)
+        array = deg.add_gaussian_noise(array, 4.0, rng, gray=True)
+    elif kind == "old print":
+        gray = array.mean(axis=2, keepdims=True)
+        gray = deg.blur(gray, deg.gaussian_kernel(1.2))
+        gray = deg.add_correlated_noise(0.15 + 0.75 * gray, 14.0, 0.8, rng, gray=True)
+        return Image.fromarray(np.rint(np.clip(gray[..., 0], 0, 1) * 255).astype(np.uint8), "L")
+    return Image.fromarray(np.rint(np.clip(array, 0, 1) * 255).astype(np.uint8))
+
+
+def write_restore_examples(data_dir: Path | None = None) -> None:
+    """Write RESTORE_EXAMPLES from Kodak24 (skipped, with a message, where the data is not on this machine)."""
+    from zoo.data import DatasetError, dataset_dir
+
+    try:
+        folder = dataset_dir("kodak24", data_dir)
+    except DatasetError as error:
+        print(f"restore examples skipped: {error}")
+        return
+    for relative, name, kind, quality in RESTORE_EXAMPLES:
+        image = restore_example(Image.open(folder / name), kind)
+        path = HERE / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path, format="JPEG", quality=quality)
+        print(f"{path.relative_to(HERE)}  {image.width}x{image.height} {image.mode} (JPEG q{quality})")
+
+
 def main() -> None:
     for relative, image in build().items():
         path = HERE / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, optimize=True)
         print(f"{path.relative_to(HERE)}  {image.width}x{image.height} {image.mode}")
+    write_restore_examples()
 
 
 if __name__ == "__main__":

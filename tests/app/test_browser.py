@@ -43,7 +43,7 @@ def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector("#denoise-run", timeout=WAIT_MS)
+    page.wait_for_selector("#restore-run", timeout=WAIT_MS)  # the first tab
     yield page
     context.close()
 
@@ -113,7 +113,18 @@ def test_every_tab_in_a_browser(page, tmp_path):
     shots = tmp_path / "screenshots"
     print(f"\nscreenshots: {shots}")
 
+    with screenshot_on_failure(page, shots, "restore"):
+        upload(page, "restore-input", EXAMPLES / "restore" / "portrait_old_print.jpg")
+        page.locator("#restore-upscale").get_by_text("x2").click()
+        run_and_wait(page, "restore-run", "restore-output")
+        page.wait_for_selector("#restore-slider img", timeout=WAIT_MS)
+        info = page.inner_text("#restore-info")
+        assert "denoise-real" in info and "colorize" in info and "1000x1000 RGB" in info, info
+        no_error_toast(page)
+        shoot(page, shots, "0-restore")
+
     with screenshot_on_failure(page, shots, "denoise"):
+        open_tab(page, "Denoise")
         upload(page, "denoise-input", EXAMPLES / "denoise" / "house_noisy_sigma25.png")
         run_and_wait(page, "denoise-run", "denoise-output")
         page.wait_for_selector("#denoise-slider img", timeout=WAIT_MS)
@@ -190,4 +201,4 @@ def test_every_tab_in_a_browser(page, tmp_path):
         no_error_toast(page)
         shoot(page, shots, "7-gan")
 
-    assert len(list(shots.glob("*.png"))) == 7
+    assert len(list(shots.glob("*.png"))) == 8

@@ -17,11 +17,14 @@ from . import APP_PATH
 
 EXAMPLES = APP_PATH.parent / "examples"
 MODEL_EVENTS = {
-    "/denoise", "/colorize", "/super_resolve", "/pix2pix", "/pix2pix_painting", "/cyclegan", "/vae_tab",
+    "/restore", "/denoise", "/colorize", "/super_resolve", "/pix2pix", "/pix2pix_painting", "/cyclegan", "/vae_tab",
     "/vae_model_info", "/vae_decode", "/vae_random", "/vae_manifold", "/vae_scatter", "/vae_interpolate", "/gan_tab",
     "/gan_model_info", "/gan_sample", "/gan_randomise", "/gan_interpolate",
 }  # fmt: skip
-UI_EVENTS = {"/denoise_notice", "/colorize_notice", "/super_resolution_notice", "/pix2pix_notice", "/cyclegan_notice"}
+UI_EVENTS = {
+    "/restore_notice", "/denoise_notice", "/colorize_notice", "/super_resolution_notice", "/pix2pix_notice",
+    "/cyclegan_notice",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +96,22 @@ def test_restoration_tabs(client):
     assert "**256x192** (x2)" in info
 
 
+def test_restore_flow(client):
+    """Any photo through the chain: a gray old print is denoised, colourised and upscaled x2; each step is named."""
+    (before, after), output, info = client.predict(
+        example("restore/portrait_old_print.jpg"), 2, "auto", True, 10, api_name="/restore"
+    )
+    restored = picture(output, (1000, 1000), "RGB")
+    assert picture(after).size == picture(before).size == restored.size
+    assert "denoise-real" in info and "colorize" in info and "superres-x2" in info and "Step 3" in info
+    (_, _), output, info = client.predict(
+        example("restore/parrots_jpeg_q15.jpg"), 1, "never", False, 0, api_name="/restore"
+    )
+    assert "Nothing to do" in info
+    with pytest.raises(AppError, match="upscale must be 1, 2 or 4"):
+        client.predict(example("restore/parrots_jpeg_q15.jpg"), 3, "auto", True, 10, api_name="/restore")
+
+
 def test_translation_tabs(client):
     output, info = client.predict("pix2pix-facades", example("pix2pix/facade_labels_1.png"), api_name="/pix2pix")
     picture(output, (256, 256), "RGB")
@@ -160,11 +179,11 @@ def test_ui_events(client):
     result = client.predict(None, None, None, None, None, None, None, api_name="/refresh_models")
     dropdowns, notices = result[:7], result[7:]
     assert [dropdown["value"] for dropdown in dropdowns] == [
-        "denoise-gray", "colorize", "superres-x2", "pix2pix-facades", "cyclegan-shapes", "vae-mnist", "gan-mnist"
+        "denoise-real", "colorize", "superres-x2", "pix2pix-facades", "cyclegan-shapes", "vae-mnist", "gan-mnist"
     ]  # fmt: skip
     assert all(notices)
     current = [
-        "denoise-gray",
+        "denoise-real",
         "colorize",
         "superres-x2",
         "pix2pix-facades",

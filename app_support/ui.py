@@ -1,0 +1,125 @@
+"""The app's shared plumbing: the model cache, visitor-facing errors, input preparation, and the components and
+event options every tab uses. Each tab module (``app_support/tabs/``) and ``app.py`` import from here."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+import zoo
+from app_support.inputs import Prepared, load_input
+from app_support.models import ModelCache, default_model, entry_key, model_choices, require_published
+from app_support.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+MODELS = ModelCache(Settings.from_env().max_models)
+LOG = logging.getLogger("zoo.app")
+PROGRESS = gr.Progress()  # gradio finds the event's progress bar through this default (it keeps no state itself)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Errors a visitor can act on become a ``gr.Error`` with their sentence; anything else is logged and reported
+    briefly (the app keeps serving either way)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except zoo.ZooError as error:
+            raise gr.Error(str(error), title="Cannot do that") from error
+        except Exception as error:
+            LOG.exception("%s failed", fn.__name__)
+            raise gr.Error(f"{fn.__name__} failed unexpectedly ({type(error).__name__}: {error}).") from error
+
+    return wrapper
+
+
+def settings() -> Settings:
+    return Settings.from_env()  # re-read per request: cheap, and tests can change the limits
+
+
+def pipeline(task: str, name: str | None, progress: gr.Progress) -> Any:
+    """The loaded pipeline of a published model (cached; loaded once, with a visible progress message)."""
+    entry = require_published(task, name)
+
+    def announce() -> None:
+        LOG.info("loading %s (first use)", entry.name)
+        progress(0.0, desc=f"Loading {entry.name} (first use; later requests reuse it)...")
+
+    return MODELS.get(entry_key(entry), lambda: zoo.load(entry.name), on_load=announce)
+
+
+def prepare(image: Any, what: str = "an image", max_pixels: int | None = None) -> Prepared:
+    prepared = load_input(image, max_pixels or settings().max_pixels, what)
+    for notice in prepared.notices:
+        gr.Warning(notice)
+    return prepared
+
+
+def report(*lines: str, notices: list[str] | None = None) -> str:
+    """The Markdown under a result: what was done, and any notice about the input."""
+    return "\n".join([*(f"- {line}" for line in lines if line), *(f"- ⚠️ {n}" for n in notices or [])])
+
+
+def size_of(image: Image.Image) -> str:
+    return f"{image.width}x{image.height}"
+
+
+def readable_uploads(component: Any, pass_path: bool = False) -> Any:
+    """Make an image input answer an undecodable upload with a ``gr.Error`` sentence instead of gradio's internal
+    message; with ``pass_path`` hand the handler the uploaded file's path untouched (``app_support.inputs`` decodes
+    it, with EXIF, modes and size limits). Patched on the instance: a Component subclass would make gradio write a
+    ``.pyi`` stub next to this file at import time."""
+    original = component.preprocess
+
+    def preprocess(payload: Any) -> Any:
+        if pass_path and payload is not None and getattr(payload, "path", None):
+            return payload.path
+        try:
+            return original(payload)
+        except gr.Error:
+            raise
+        except Exception as error:
+            raise gr.Error(
+                f"The uploaded image could not be read ({type(error).__name__}); upload a PNG, JPEG or WebP file."
+            ) from error
+
+    component.preprocess = preprocess
+    return component
+
+
+def image_input(label: str, elem_id: str) -> gr.Image:
+    image = gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], elem_id=elem_id)
+    return readable_uploads(image, pass_path=True)
+
+
+def image_output(label: str, elem_id: str | None = None, **kwargs: Any) -> gr.Image:
+    return gr.Image(label=label, format="png", type="pil", interactive=False, elem_id=elem_id, **kwargs)
+
+
+def model_dropdown(task: str, elem_id: str) -> gr.Dropdown:
+    """The published models of a task. Other values are let through to the handler, which answers with a sentence
+    (and API callers can use a model published after the app started)."""
+    return gr.Dropdown(
+        choices=model_choices(task), value=default_model(task), label="Model", elem_id=elem_id, interactive=True,
+        allow_custom_value=True,
+    )  # fmt: skip
+
+
+def examples_of(folder: str) -> list[str]:
+    files = (EXAMPLES / folder).glob("*")
+    return [str(path) for path in sorted(files) if path.suffix.lower() in (".png", ".jpg", ".jpeg")]
+
+
+def queued(task: str) -> dict[str, Any]:
+    """Event options of a tab's model-running events: queued, a concurrency limit per tab."""
+    return {"concurrency_limit": settings().concurrency, "concurrency_id": task}
