@@ -34,6 +34,7 @@ from PIL import Image
 from zoo import degradations as deg
 from zoo.cards import THIS_MODEL, EvalRecord
 from zoo.evaluation.common import SEED, save_image
+from zoo.evaluation.restoration import BM3D_WORKERS, _load_uint8, _markdown, _mean, _quantize, _test_files
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -82,20 +83,6 @@ def superres_lr(hr_uint8: np.ndarray, name: str, scale: int = 4) -> np.ndarray:
     return _quantize(lr)
 
 
-def _quantize(array: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(np.asarray(array, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)
-
-
-def _files(name: str, data_dir: str | None, stride: int, limit: int | None) -> list[Path] | None:
-    from zoo.evaluation.restoration import _test_files
-
-    return _test_files(name, data_dir, stride, limit)
-
-
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else float("nan")
-
-
 def _peer(name: str, exclude_pipe: Any) -> Any | None:
     """A published zoo model to compare with (None when it is the model under test or is not available here)."""
     import zoo
@@ -123,8 +110,6 @@ def cbm3d_blind(image_uint8: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 
 def _run_parallel(function: Callable, jobs: list[Any]) -> list[Any]:
-    from zoo.evaluation.restoration import BM3D_WORKERS
-
     if not jobs:
         return []
     if BM3D_WORKERS <= 1:
@@ -140,17 +125,11 @@ def _denoise_blind(pipe: Any, image_uint8: np.ndarray) -> np.ndarray:
     return _quantize(pipe.denoise_array(image_uint8.astype(np.float32) / 255.0, None))
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    from zoo.evaluation.restoration import _markdown
-
-    return _markdown(header, rows)
-
-
 def evaluate_denoise_real(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """The ``denoise-real`` protocol (module docstring)."""
-    from zoo.evaluation.restoration import _load_uint8, bm3d_enabled, bm3d_version
+    from zoo.evaluation.restoration import bm3d_enabled, bm3d_version  # read at call time: tests switch the peer off
     from zoo.metrics import psnr, ssim
 
     synthetic = _peer(SYNTHETIC, pipe)
@@ -164,7 +143,7 @@ def evaluate_denoise_real(
     figure: list[Image.Image] = []
     figure_kinds = ("jpeg q20", "correlated 20", "mixed")
     for name in REAL_SETS:
-        files = _files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
+        files = _test_files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
         if files is None:
             missing.append(name)
             continue
@@ -229,7 +208,7 @@ def evaluate_denoise_real(
         "fixed parameters per kind and a fixed seed per (kind, image) (`zoo.evaluation.realworld.DENOISE_KINDS`); "
         "every method gets the same 8-bit degraded image and runs blind (no noise level given); PSNR / SSIM on RGB "
         f"against the clean photo. Images: {_counts(counts)}.",
-        _table(["set", "kind", *[f"{m} PSNR / SSIM" for m in method_names]], rows),
+        _markdown(["set", "kind", *[f"{m} PSNR / SSIM" for m in method_names]], rows),
     ]
     subsets = sorted({key[0] for key in scores if "/every-" in key[0]})
     if subsets:
@@ -251,7 +230,7 @@ def evaluate_denoise_real(
             f"{_mean(estimated):.1f}), on every k-th image; the model's PSNR on the same images beside it. No "
             "classical JPEG deblocking filter is installable from this project's registries (Debian has no "
             "`jpeg2png`; Pillow and numpy have none), so CBM3D stands for the classical methods on every kind.",
-            _table(["images", "kind", "n", "this model PSNR", "CBM3D PSNR"], cbm3d_rows),
+            _markdown(["images", "kind", "n", "this model PSNR", "CBM3D PSNR"], cbm3d_rows),
         ]
     elif not peer:
         parts.append("CBM3D was not run (the `bm3d` package is missing or ZOO_BM3D=0).")
@@ -287,12 +266,10 @@ def _crop(array: np.ndarray, size: int) -> np.ndarray:
 def _awgn_check(pipe: Any, synthetic: Any, data_dir: str | None, limit: int | None, records: list) -> list[str]:
     """cbsd68, sigma 25, the synthetic protocol's float noisy images, both models blind: the real-world model must not
     lose much on plain white noise."""
-    from zoo.evaluation.restoration import _load_uint8
-    from zoo.evaluation.restoration import _quantize as quantize_float
     from zoo.metrics import psnr
     from zoo.noise import add_gaussian_noise
 
-    files = _files("cbsd68", data_dir, 1, limit)
+    files = _test_files("cbsd68", data_dir, 1, limit)
     if files is None:
         return []
     models = {THIS_MODEL: pipe, **({f"{SYNTHETIC} (blind)": synthetic} if synthetic is not None else {})}
@@ -301,7 +278,7 @@ def _awgn_check(pipe: Any, synthetic: Any, data_dir: str | None, limit: int | No
         clean = _load_uint8(path, 3)
         noisy = add_gaussian_noise(clean.astype(np.float32) / 255.0, 25, seed=SEED)
         for method, model in models.items():
-            values.setdefault(method, []).append(psnr(clean, quantize_float(model.denoise_array(noisy, None))))
+            values.setdefault(method, []).append(psnr(clean, _quantize(model.denoise_array(noisy, None))))
     for method, numbers in values.items():
         records.append(EvalRecord("cbsd68", "PSNR", _mean(numbers), method, "awgn sigma=25 blind"))
     text = ", ".join(f"{method} {_mean(numbers):.2f} dB" for method, numbers in values.items())
@@ -321,7 +298,6 @@ def evaluate_superres_real(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """The ``superres-real`` protocol (module docstring), x``pipe.scale`` (4 for the published models)."""
-    from zoo.evaluation.restoration import _load_uint8
     from zoo.metrics import crop_to_multiple, y_psnr, y_ssim
     from zoo.pipelines.images import image_grid
 
@@ -336,7 +312,7 @@ def evaluate_superres_real(
     values: dict[tuple[str, str, str], list[float]] = {}
     counts, missing, figure = {}, [], []
     for name in REAL_SETS:
-        files = _files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
+        files = _test_files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
         if files is None:
             missing.append(name)
             continue
@@ -377,7 +353,7 @@ def evaluate_superres_real(
         "much fine detail as the original; blur scores lower, noise and artefacts higher). Images: "
         + _counts(counts)
         + ".",
-        _table(["set", "images", "method", "PSNR (Y)", "SSIM (Y)", "sharpness ratio"], rows),
+        _markdown(["set", "images", "method", "PSNR (Y)", "SSIM (Y)", "sharpness ratio"], rows),
     ]
     if missing:
         parts.append(f"Not evaluated (test set not found on this machine): {', '.join(missing)}.")
