@@ -91,3 +91,35 @@ def test_simulated_hints_reveal_the_truth():
         assert np.allclose(hints[1:, mask], ab[:, mask])
         counts.append(mask.sum())
     assert 0 in counts and np.mean(counts) == pytest.approx(3.0, rel=0.3)
+
+
+def test_classification_pipeline_takes_hints_and_decodes_by_annealed_mean():
+    import torch
+    from PIL import Image
+
+    from zoo.nets import ColorizationUNet
+    from zoo.pipelines import ColorizePipeline
+
+    torch.manual_seed(0)
+    bins = len(cb.ab_bins())
+    net = ColorizationUNet(in_channels=4, out_channels=bins, num_downs=3, ngf=4, head="classification").eval()
+    pipe = ColorizePipeline({"model": net}, {"working_size": 32, "temperature": 0.38})
+    gray = Image.fromarray((np.random.default_rng(0).random((40, 60)) * 255).astype(np.uint8))
+    assert pipe.takes_hints
+    plain = pipe(gray)
+    hinted = pipe(gray, hints=[(10, 20, (255, 0, 0)), (59, 39, (0, 0, 255))])
+    assert plain.size == hinted.size == (60, 40) and plain.mode == "RGB"
+    assert not np.array_equal(np.asarray(plain), np.asarray(hinted))  # the hints reach the network
+    with pytest.raises(InputError, match="outside the 60x40 image"):
+        pipe(gray, hints=[(60, 0, (1, 2, 3))])
+    # decoding: a one-hot logit map decodes to that bin's colour at a low temperature
+    logits = torch.full((1, bins, 2, 2), -20.0)
+    logits[:, 7] = 20.0
+    pipe.options["temperature"] = 0.01
+    decoded = pipe.decode(logits)[0, :, 0, 0].numpy() * cb.AB_RANGE
+    assert decoded == pytest.approx(cb.ab_bins()[7], abs=1e-3)
+    # a regression colouriser (the published kind) refuses hints with a sentence
+    regression = ColorizePipeline({"model": ColorizationUNet(num_downs=3, ngf=4).eval()}, {"working_size": 32})
+    assert not regression.takes_hints
+    with pytest.raises(InputError, match="takes no colour hints"):
+        regression(gray, hints=[(1, 1, (0, 0, 0))])

@@ -289,18 +289,28 @@ class SuperResNet(ZooNet):
 
 
 class ColorizationUNet(ZooNet):
-    """Colorization U-Net: lightness ``[N, 1, H, W]`` -> chroma ``[N, 2, H, W]`` (Lab).
+    """Colorization U-Net: lightness ``[N, in_channels, H, W]`` -> chroma.
 
-    Input: ``L / 50 - 1`` (L in [0, 100] mapped to [-1, 1]). Output: tanh in [-1, 1] meaning ``ab / 110``.
-    A ``UNetGenerator`` (transposed-conv decoder, skips, no dropout: colour is regressed, not sampled) built from
-    this config; H and W must be multiples of ``required_multiple = 2 ** num_downs`` (callers pad and crop back).
+    Input: ``L / 50 - 1`` (L in [0, 100] mapped to [-1, 1]), plus, with ``in_channels=4``, a user-hint map (mask and
+    hint ab / 110, ``zoo.colorbins.encode_hints``). Output: ``head="regression"``: ``[N, 2, H, W]`` tanh in [-1, 1]
+    meaning ``ab / 110``; ``head="classification"``: ``[N, out_channels, H, W]`` logits over the quantised ab bins
+    (``zoo.colorbins``, Zhang et al. 2016), decoded by the pipeline's annealed mean. A ``UNetGenerator``
+    (transposed-conv decoder, skips, no dropout) built from this config; H and W must be multiples of
+    ``required_multiple = 2 ** num_downs`` (callers pad and crop back).
     """
 
     @register_to_config
     def __init__(
-        self, in_channels: int = 1, out_channels: int = 2, num_downs: int = 5, ngf: int = 32, norm: str = "batch"
+        self,
+        in_channels: int = 1,
+        out_channels: int = 2,
+        num_downs: int = 5,
+        ngf: int = 32,
+        norm: str = "batch",
+        head: str = "regression",
     ) -> None:
         super().__init__()
+        check_choice("head", head, ("regression", "classification"))
         self.unet = UNetGenerator(
             in_channels=in_channels,
             out_channels=out_channels,
@@ -308,7 +318,7 @@ class ColorizationUNet(ZooNet):
             ngf=ngf,
             norm=norm,
             use_dropout=False,
-            final_activation="tanh",
+            final_activation="tanh" if head == "regression" else "none",
         )
 
     @property
@@ -317,6 +327,6 @@ class ColorizationUNet(ZooNet):
         return self.unet.required_multiple
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[N, 1, H, W]`` L in [-1, 1] -> ``[N, 2, H, W]`` ab / 110 in [-1, 1]."""
+        """``[N, in_channels, H, W]`` -> ``[N, 2, H, W]`` ab / 110, or ``[N, Q, H, W]`` bin logits."""
         check_spatial_multiple(x, self.required_multiple, type(self).__name__)
         return self.unet(x)

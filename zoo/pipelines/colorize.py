@@ -34,6 +34,11 @@ class ColorizePipeline(Pipeline):
     aspect ratio kept); ``ab`` is upsampled and joined with the ORIGINAL full-resolution ``L``, so no detail is lost.
     Colour inputs are converted to gray first (PIL's ITU-R 601 luma), so the output's lightness is the gray image's.
 
+    A classification network (``head="classification"``) predicts a distribution over the quantised ab bins and is
+    decoded by the annealed mean at ``options["temperature"]`` (default 0.38). A network with 4 input channels takes
+    user colour hints: ``pipe(image, hints=[(x, y, (r, g, b)), ...])`` with x, y in the input's pixel coordinates and
+    r, g, b in 0-255 (``zoo.colorbins.encode_hints``); other networks refuse hints with an ``InputError``.
+
     >>> pipe = zoo.load("colorize")  # doctest: +SKIP
     >>> colour = pipe(Image.open("old_photo.jpg"))  # doctest: +SKIP
     """
@@ -44,29 +49,55 @@ class ColorizePipeline(Pipeline):
     def working_size(self) -> int:
         return int(self.options.get("working_size", 256))
 
+    @property
+    def takes_hints(self) -> bool:
+        return int(getattr(self.models["model"].config, "in_channels", 1)) == 4
+
+    @property
+    def temperature(self) -> float:
+        return float(self.options.get("temperature", 0.38))
+
+    def decode(self, out: torch.Tensor) -> torch.Tensor:
+        """The network's output -> ``[N, 2, h, w]`` ab / 110: regression as it is; bin logits by the annealed mean."""
+        if getattr(self.models["model"].config, "head", "regression") != "classification":
+            return out
+        from zoo.colorbins import AB_RANGE, ab_bins
+
+        weights = torch.softmax(out.float() / self.temperature, dim=1)  # softmax(log p / T) = p^(1/T), renormalised
+        centres = torch.from_numpy(ab_bins() / AB_RANGE).to(out.device)
+        return torch.einsum("nqhw,qc->nchw", weights, centres)
+
     @torch.no_grad()
-    def predict_ab(self, light: np.ndarray) -> np.ndarray:
-        """[H, W] L (0-100) -> [H, W, 2] ab at the same size."""
+    def predict_ab(self, light: np.ndarray, hints: list | None = None) -> np.ndarray:
+        """[H, W] L (0-100) -> [H, W, 2] ab at the same size; ``hints`` as ``__call__``'s."""
+        from zoo.errors import InputError
+
         net = self.models["model"]
         height, width = light.shape
         shape = working_shape(height, width, self.working_size, int(getattr(net, "required_multiple", 1)))
         x = to_tensor((light / 50.0 - 1.0).astype(np.float32), self.device)
         shrink = shape[0] <= height and shape[1] <= width
         x = F.interpolate(x, size=shape, mode="area") if shrink else F.interpolate(x, size=shape, mode="bicubic")
+        if hints and not self.takes_hints:
+            raise InputError(f"{self.name or 'this colouriser'} takes no colour hints; call it without hints=")
+        if self.takes_hints:
+            from zoo.colorbins import encode_hints
+
+            x = torch.cat([x, to_tensor(encode_hints(hints, (width, height), shape).transpose(1, 2, 0))], dim=1)
         with self.autocast():
-            ab = net(x)
+            ab = self.decode(net(x))
         ab = back_to_size(ab.float(), height, width).clamp(-1.0, 1.0) * AB_SCALE
         return to_numpy(ab)
 
-    def colorize_array(self, gray: np.ndarray) -> np.ndarray:
+    def colorize_array(self, gray: np.ndarray, hints: list | None = None) -> np.ndarray:
         """[H, W] gray (or [H, W, 3] RGB) in [0, 1] -> [H, W, 3] RGB in [0, 1] with the input's lightness."""
         light = lightness(gray)
-        lab = np.concatenate([light[..., None], self.predict_ab(light)], axis=2)
+        lab = np.concatenate([light[..., None], self.predict_ab(light, hints)], axis=2)
         return lab_to_rgb(lab)
 
-    def __call__(self, image: Any) -> Image.Image:
+    def __call__(self, image: Any, hints: list | None = None) -> Image.Image:
         image, alpha = split_alpha(open_image(image))
-        return from_array(self.colorize_array(to_array(image, 1)), alpha)
+        return from_array(self.colorize_array(to_array(image, 1), hints), alpha)
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         light = (probe_image(32, 1) * 100.0).astype(np.float32)
