@@ -48,8 +48,17 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--loss",
         default="rebalanced",
-        choices=["l1", "l2", "rebalanced"],
-        help="ab regression loss (l2: the conditional mean, what PSNR rewards; rebalanced: class-rebalanced L1)",
+        choices=["l1", "l2", "rebalanced", "classification"],
+        help="ab regression loss (l2: the conditional mean, what PSNR rewards; rebalanced: class-rebalanced L1), or "
+        "classification: cross-entropy over zoo.colorbins' ab bins, class-rebalanced, decoded by the annealed mean",
+    )
+    parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
+    parser.add_argument(
+        "--hints",
+        type=float,
+        default=0.0,
+        help="mean number of simulated user colour hints per training crop (Zhang 2017; 0: a colouriser without hint "
+        "input); the network then takes 4 channels and the pipeline hints=[(x, y, (r, g, b))]",
     )
     parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
     parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
@@ -101,13 +110,14 @@ class LabPatchDataset(EpochMixin, Dataset):
         patches_per_image: int = 8,
         seed: int = 0,
         flips: str = "dihedral",
+        hints: float = 0.0,
     ):
         from PIL import Image
 
         from zoo.color import lightness, rgb_to_lab
         from zoo.data import DatasetError
 
-        self.patch_size, self.patches_per_image, self.seed = patch_size, patches_per_image, seed
+        self.patch_size, self.patches_per_image, self.seed, self.hints = patch_size, patches_per_image, seed, hints
         self.transforms = 8 if flips == "dihedral" else 2
         self.images: list[np.ndarray] = []
         for image in load_photos(folders, working_size):
@@ -134,7 +144,12 @@ class LabPatchDataset(EpochMixin, Dataset):
         transform = transform if self.transforms == 8 else 4 * transform
         patch = dihedral(lab[top : top + size, left : left + size], transform)
         tensor = torch.from_numpy(patch).permute(2, 0, 1)
-        return {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:] / AB_SCALE).clamp(-1.0, 1.0)}
+        item = {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:] / AB_SCALE).clamp(-1.0, 1.0)}
+        if self.hints > 0:
+            from zoo.colorbins import simulate_hints
+
+            item["hints"] = torch.from_numpy(simulate_hints(item["ab"].numpy(), rng, self.hints))
+        return item
 
     def ab_values(self) -> np.ndarray:
         """All training pixels' ab, [N, 2] (for the rebalancing weights)."""
@@ -199,7 +214,13 @@ class ColorizeTask(engine.Task):
         from zoo.nets import ColorizationUNet, PatchDiscriminator
 
         a = self.args
-        net = ColorizationUNet(num_downs=a.num_downs, ngf=a.ngf)
+        if a.loss == "classification":
+            from zoo.colorbins import ab_bins
+
+            net = ColorizationUNet(in_channels=4 if a.hints > 0 else 1, out_channels=len(ab_bins()),
+                                   num_downs=a.num_downs, ngf=a.ngf, head="classification")  # fmt: skip
+        else:
+            net = ColorizationUNet(in_channels=4 if a.hints > 0 else 1, num_downs=a.num_downs, ngf=a.ngf)
         if a.init_from:
             self.copied = engine.initialize_from(net, a.init_from, hint="train it first (e.g. --config colorize-l1)")
         self.nets = {"generator": net}
@@ -215,7 +236,9 @@ class ColorizeTask(engine.Task):
             raise engine.TrainingError(f"--keep-best {a.keep_best} needs held-out photos: give --val-dataset")
         size = a.resolution or 128
         self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
-        data = LabPatchDataset(self.folders, size, a.working_size, a.patches_per_image, seed=a.seed, flips=a.flips)
+        data = LabPatchDataset(
+            self.folders, size, a.working_size, a.patches_per_image, seed=a.seed, flips=a.flips, hints=a.hints
+        )
         self.val_photos = []
         if a.val_dataset:
             self.val_photos = load_photos(resolve_datasets(a.val_dataset, a.data_dir, a.val_dataset), a.working_size)
@@ -225,8 +248,13 @@ class ColorizeTask(engine.Task):
                 raise DatasetError(f"--val-dataset {a.val_dataset!r} holds no readable photo")
         if a.loss == "rebalanced":
             self.weights = torch.from_numpy(rebalance_weights(data.ab_values(), a.rebalance_mix))
+        if a.loss == "classification":
+            from zoo.colorbins import ab_bins, ab_to_bin, rebalancing_weights
+
+            counts = np.bincount(ab_to_bin(data.ab_values()).ravel(), minlength=len(ab_bins()))
+            self.weights = torch.from_numpy(rebalancing_weights(counts, a.rebalance_mix))
         items = [data[i] for i in range(min(4, len(data)))]
-        self.preview = {key: torch.stack([item[key] for item in items]) for key in ("L", "ab")}
+        self.preview = {key: torch.stack([item[key] for item in items]) for key in items[0]}
         return data
 
     def validate(self, nets) -> dict[str, float]:
@@ -244,11 +272,24 @@ class ColorizeTask(engine.Task):
         weights = self.weights.to(target.device)[ab_bin_index(target)]  # [N, H, W]
         return (error * weights[:, None]).mean()
 
+    def inputs(self, batch) -> torch.Tensor:
+        """The network's input: L, and the simulated hint map when the colouriser takes hints."""
+        return torch.cat([batch["L"], batch["hints"]], dim=1) if "hints" in batch else batch["L"]
+
+    def ab_of(self, out: torch.Tensor) -> torch.Tensor:
+        """The network's output as ab / 110 (bin logits decoded by the annealed mean)."""
+        if self.args.loss != "classification":
+            return out
+        from zoo.colorbins import decode_logits
+
+        return decode_logits(out, self.args.temperature)
+
     def training_step(self, batch, accelerator, step):
         a = self.args
         net, opt = self.nets["generator"], self.optimizers["generator"]
         light, ab = batch["L"], batch["ab"]
-        fake = net(light)  # through forward, so DDP synchronises gradients
+        out = net(self.inputs(batch))  # through forward, so DDP synchronises gradients
+        fake = self.ab_of(out)
         logs = {}
         if a.gan_weight > 0:
             critic, critic_opt = self.nets["discriminator"], self.optimizers["discriminator"]
@@ -266,7 +307,13 @@ class ColorizeTask(engine.Task):
             fooled = critic(torch.cat([light, fake], 1))
             adversarial = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
             logs.update(critic=critic_loss.item(), adversarial=adversarial.item())
-        regression = self.regression_loss(fake, ab)
+        if a.loss == "classification":
+            from zoo.colorbins import nearest_bins
+
+            target = nearest_bins(ab)
+            regression = F.cross_entropy(out.float(), target, weight=self.weights.to(out.device))
+        else:
+            regression = self.regression_loss(fake, ab)
         loss = regression + a.gan_weight * adversarial if a.gan_weight > 0 else regression
         opt.zero_grad(set_to_none=True)
         accelerator.backward(loss)
@@ -280,9 +327,11 @@ class ColorizeTask(engine.Task):
         from zoo.pipelines.images import image_grid
 
         net = nets["generator"]
-        light = self.preview["L"].to(next(net.parameters()).device)
-        with torch.no_grad():
-            ab = net(light).cpu()
+        device = next(net.parameters()).device
+        light = self.preview["L"].to(device)
+        with torch.no_grad():  # without hints: what a visitor gets before clicking
+            x = torch.cat([light, torch.zeros_like(self.preview["hints"]).to(device)], 1) if self.args.hints else light
+            ab = self.ab_of(net(x)).cpu()
         gray = lab_batch_to_images(light.cpu(), torch.zeros_like(ab))
         return image_grid(
             gray + lab_batch_to_images(light.cpu(), ab) + lab_batch_to_images(light.cpu(), self.preview["ab"]),
@@ -293,12 +342,18 @@ class ColorizeTask(engine.Task):
         from zoo.pipelines import ColorizePipeline
 
         options = {"working_size": self.args.working_size, "protocol": "colorize", "precision": "auto"}
+        if self.args.loss == "classification":
+            options["temperature"] = self.args.temperature
         options["method"] = self.loss_name()  # how the colorize card labels this run among the loss variants
         return ColorizePipeline({"model": nets["generator"]}, options=options)
 
     def loss_name(self) -> str:
         a = self.args
-        loss = {"rebalanced": "class-rebalanced L1", "l1": "L1", "l2": "L2"}[a.loss]
+        loss = {"rebalanced": "class-rebalanced L1", "l1": "L1", "l2": "L2"}.get(a.loss, "")
+        if a.loss == "classification":
+            loss = f"ab classification (class-rebalanced cross-entropy, annealed mean T={a.temperature:g})"
+        if a.hints > 0:
+            loss += f", simulated hints (mean {a.hints:g} per crop)"
         if a.gan_weight > 0:
             loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
         if a.init_from:  # outputs/<run>/final is named by its run

@@ -83,6 +83,26 @@ def annealed_mean(probabilities: np.ndarray, temperature: float = 0.38, axis: in
     return (q @ _bins().astype(np.float64)).astype(np.float32)
 
 
+def decode_logits(logits, temperature: float = 0.38):
+    """Torch: ``[N, Q, H, W]`` bin logits -> ``[N, 2, H, W]`` ab / 110 by the annealed mean (``softmax(logits / T)``
+    equals ``p ** (1/T)`` renormalised, since ``p = softmax(logits)``). Differentiable (for a GAN on top)."""
+    import torch
+
+    weights = torch.softmax(logits.float() / temperature, dim=1)
+    centres = torch.from_numpy(_bins() / AB_RANGE).to(logits.device)
+    return torch.einsum("nqhw,qc->nchw", weights, centres)
+
+
+def nearest_bins(ab):
+    """Torch: ``[N, 2, H, W]`` ab / 110 -> ``[N, H, W]`` int64 index of the nearest bin (classification targets)."""
+    import torch
+
+    centres = torch.from_numpy(_bins() / AB_RANGE).to(ab.device)
+    flat = ab.permute(0, 2, 3, 1).reshape(-1, 2).float()
+    index = torch.cdist(flat, centres).argmin(dim=1)
+    return index.reshape(ab.shape[0], ab.shape[2], ab.shape[3])
+
+
 def encode_hints(
     hints: Sequence[tuple[float, float, tuple[int, int, int]]] | None,
     size: tuple[int, int],

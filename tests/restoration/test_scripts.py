@@ -233,3 +233,19 @@ def test_keep_best_needs_held_out_data(data_root, tmp_path, capsys):
     assert denoise.main([*argv, "--dataset", "train400"]) == 2  # a task without validation
     assert "has no validation" in capsys.readouterr().err
     assert not (tmp_path / "run" / "final").exists()
+
+
+@pytest.mark.parametrize("gan_weight", ["0", "0.01"])
+def test_colorize_classification_with_hints_smoke_run(gan_weight, data_root, tmp_path):
+    """Zhang 2016 classification + Zhang 2017 simulated hints: a 4-channel network whose pipeline takes hints."""
+    final = run(
+        "colorize", tmp_path / "run", data_root, "--ngf", "4", "--num-downs", "3", "--resolution", "32",
+        "--working-size", "64", "--loss", "classification", "--hints", "5", "--gan-weight", gan_weight,
+    )  # fmt: skip
+    pipe = zoo.load(final)
+    assert pipe.takes_hints and pipe.options["temperature"] == 0.38
+    gray = Image.new("L", (90, 31), 120)
+    assert pipe(gray, hints=[(5, 5, (250, 20, 20))]).size == (90, 31)
+    assert "ab classification" in pipe.options["method"] and "simulated hints" in pipe.options["method"]
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert ("critic" in history[-1]) == (gan_weight != "0")

@@ -61,11 +61,9 @@ class ColorizePipeline(Pipeline):
         """The network's output -> ``[N, 2, h, w]`` ab / 110: regression as it is; bin logits by the annealed mean."""
         if getattr(self.models["model"].config, "head", "regression") != "classification":
             return out
-        from zoo.colorbins import AB_RANGE, ab_bins
+        from zoo.colorbins import decode_logits
 
-        weights = torch.softmax(out.float() / self.temperature, dim=1)  # softmax(log p / T) = p^(1/T), renormalised
-        centres = torch.from_numpy(ab_bins() / AB_RANGE).to(out.device)
-        return torch.einsum("nqhw,qc->nchw", weights, centres)
+        return decode_logits(out, self.temperature)
 
     @torch.no_grad()
     def predict_ab(self, light: np.ndarray, hints: list | None = None) -> np.ndarray:
