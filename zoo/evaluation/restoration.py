@@ -69,7 +69,7 @@ PUBLISHED_SR = {
 COLORIZE_SETS = ("kodak24", "cbsd68")
 # Training runs (train/configs) of the colouriser's loss variants: the card shows every one that exists beside the model
 # (plain L1 regression, the brown/gray look; class-rebalanced L1; L1 + PatchGAN), measured in the same run.
-COLORIZE_VARIANTS = ("colorize", "colorize-l1", "colorize-gan")
+COLORIZE_VARIANTS = ("colorize", "colorize-l1", "colorize-gan", "colorize-hints")
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
