@@ -22,7 +22,6 @@ from PIL import Image
 from zoo.errors import InputError
 
 MIN_SIDE = 8
-DIGIT_SIZE, DIGIT_BOX = 28, 20  # MNIST: digits fit a 20x20 box, centred by mass in 28x28
 
 
 @dataclass
@@ -138,33 +137,8 @@ def editor_image(value: Any) -> Any:
 
 
 def digit_from_drawing(image: Image.Image) -> Image.Image:
-    """A 28x28 white-on-black digit, MNIST style, from a drawing or a photo of one.
+    """A 28x28 white-on-black digit, MNIST style, from a drawing or a photo of one: ``zoo.digits.prepare_digit``
+    after the app's 8-bit normalisation."""
+    from zoo.digits import prepare_digit
 
-    Dark-on-light drawings (a light border) are inverted; the strokes are cropped, scaled to fit a 20x20 box and
-    centred by their centre of mass, as MNIST digits are. An empty drawing is an ``InputError``.
-    """
-    gray = np.asarray(to_8bit(image).convert("L"), dtype=np.float32) / 255.0
-    if _border(gray).mean() > 0.5:
-        gray = 1.0 - gray
-    gray = np.clip(gray - np.median(_border(gray)), 0.0, 1.0)  # a grey paper background becomes black
-    if gray.max() < 0.1:
-        raise InputError("The drawing is empty: draw a digit (white on black or dark on light) or upload one.")
-    rows, cols = np.nonzero(gray > 0.1 * gray.max())
-    crop = gray[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    scale = DIGIT_BOX / max(crop.shape)
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = np.asarray(
-        Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS), dtype=np.float32
-    )
-    total = small.sum() or 1.0
-    cy = float((small.sum(axis=1) * np.arange(small.shape[0])).sum() / total)
-    cx = float((small.sum(axis=0) * np.arange(small.shape[1])).sum() / total)
-    top = int(np.clip(round(DIGIT_SIZE / 2 - cy), 0, DIGIT_SIZE - small.shape[0]))
-    left = int(np.clip(round(DIGIT_SIZE / 2 - cx), 0, DIGIT_SIZE - small.shape[1]))
-    canvas = np.zeros((DIGIT_SIZE, DIGIT_SIZE), dtype=np.float32)
-    canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
-    return Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
-
-
-def _border(gray: np.ndarray) -> np.ndarray:
-    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return prepare_digit(to_8bit(image))

@@ -34,7 +34,7 @@ class AutoencoderPipeline(Pipeline):
         return int(self.models["model"].config.in_channels)
 
     def _images(self, images: Any, what: str) -> torch.Tensor:
-        x = digit_tensor(images, self.image_size, self.device)
+        x = digit_tensor(images, self.image_size, self.device, prepare=self.options.get("dataset") == "mnist")
         if x.shape[0] > MAX_SAMPLES:
             raise InputError(f"{what} takes at most {MAX_SAMPLES} images per call, got {x.shape[0]}")
         return x
@@ -93,7 +93,7 @@ class ClassifierPipeline(Pipeline):
     def _batch(self, images: Any) -> torch.Tensor:
         if isinstance(images, torch.Tensor):  # already [N,C,H,W] in [0,1]
             return images.to(self.device).float()
-        return digit_tensor(images, self.image_size, self.device)
+        return digit_tensor(images, self.image_size, self.device, prepare=self.options.get("dataset") == "mnist")
 
     @torch.no_grad()
     def probabilities(self, images: Any) -> np.ndarray:

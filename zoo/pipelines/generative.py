@@ -47,15 +47,25 @@ def to_images(batch: torch.Tensor) -> list[Image.Image]:
     return [Image.fromarray(a, mode="L") for a in arrays]
 
 
-def digit_tensor(images: Any, size: int, device: torch.device) -> torch.Tensor:
-    """[N,1,size,size] in [0,1] from one image or a sequence (any mode and size; area-resized)."""
+def digit_tensor(images: Any, size: int, device: torch.device, prepare: bool = False) -> torch.Tensor:
+    """[N,1,size,size] in [0,1] from one image or a sequence (any mode and size; area-resized). ``prepare``: images
+    not already in MNIST form (``zoo.digits.is_mnist_form``) go through ``zoo.digits.prepare_digit`` first."""
+    from zoo.digits import is_mnist_form, prepare_digit
+
     if isinstance(images, Image.Image | str | bytes | np.ndarray) or not isinstance(images, Sequence):
         images = [images]
     if not images:
         raise InputError("no images given")
     tensors = []
     for image in images:
-        x = torch.from_numpy(to_array(open_image(image), 1))[None, None]
+        picture = open_image(image)
+        array = to_array(picture, 1)
+        if prepare and not is_mnist_form(array, size):
+            try:
+                array = to_array(prepare_digit(picture), 1)
+            except InputError:  # nothing drawn: in MNIST form, an empty page is black
+                array = np.zeros((size, size), dtype=np.float32)
+        x = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None, None]
         mode = "area" if min(x.shape[-2:]) >= size else "bilinear"
         tensors.append(F.interpolate(x, size=(size, size), mode=mode))
     return torch.cat(tensors).to(device)
@@ -88,9 +98,17 @@ class VAEPipeline(Pipeline):
     def image_size(self) -> int:
         return int(self.models["model"].config.image_size)
 
+    @property
+    def prepares_digits(self) -> bool:
+        """True for the MNIST models: drawings are brought to MNIST form (``zoo.digits``) before encoding."""
+        return self.options.get("dataset") == "mnist"
+
     @torch.no_grad()
-    def encode(self, images: Any) -> np.ndarray:
-        x = digit_tensor(images, self.image_size, self.device)
+    def encode(self, images: Any, prepare: bool | None = None) -> np.ndarray:
+        """Posterior means ``[n, latent_dim]``; ``prepare`` (default: the MNIST models) brings drawings to MNIST
+        form first, inputs already in that form are used as they are."""
+        prepare = self.prepares_digits if prepare is None else prepare
+        x = digit_tensor(images, self.image_size, self.device, prepare=prepare)
         if x.shape[0] > MAX_SAMPLES:
             raise InputError(f"encode takes at most {MAX_SAMPLES} images per call, got {x.shape[0]}")
         mu, _ = self.models["model"].encode(x)
@@ -117,9 +135,9 @@ class VAEPipeline(Pipeline):
         z = torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(_seed(seed)))
         return self.decode(z.numpy())
 
-    def interpolate(self, img_a: Any, img_b: Any, steps: int = 8) -> list[Image.Image]:
+    def interpolate(self, img_a: Any, img_b: Any, steps: int = 8, prepare: bool | None = None) -> list[Image.Image]:
         steps = _count(steps, "steps", MAX_STEPS)
-        codes = self.encode([img_a, img_b])
+        codes = self.encode([img_a, img_b], prepare=prepare)
         t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
         return self.decode((1 - t) * codes[0] + t * codes[1])
 

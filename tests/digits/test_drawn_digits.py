@@ -1,0 +1,46 @@
+"""Drawn digits through the library: the MNIST models bring any drawing to MNIST form themselves (zoo.digits), so
+the example drawings "3" and "8" (280x280, dark on light) encode to different latents whose decodings a classifier
+reads as different digits; inputs already in MNIST form are used unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import zoo
+from zoo.digits import is_mnist_form, prepare_digit
+from zoo.errors import InputError
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "vae"
+
+
+def test_prepare_digit_matches_mnist_conventions():
+    digit = np.asarray(prepare_digit(Image.open(EXAMPLES / "digit_3.png")), dtype=np.float32) / 255
+    assert digit.shape == (28, 28) and is_mnist_form(digit)
+    rows, cols = np.nonzero(digit > 0.1)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 <= 21  # fits the 20x20 box (plus resampling spill)
+    cy, cx = (np.array(np.nonzero(digit)) * digit[digit > 0]).sum(1) / digit.sum()
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1  # centred by mass
+    with pytest.raises(InputError, match="empty"):
+        prepare_digit(Image.new("L", (100, 100), 255))
+
+
+def test_drawn_digits_encode_apart_and_decode_to_different_classes():
+    vae, judge = zoo.load("vae-mnist"), zoo.load("classifier-mnist")
+    drawings = [Image.open(EXAMPLES / "digit_3.png"), Image.open(EXAMPLES / "digit_8.png")]
+    prepared = vae.encode(drawings)
+    raw = vae.encode(drawings, prepare=False)
+    assert np.linalg.norm(prepared[0] - prepared[1]) > 3 * np.linalg.norm(raw[0] - raw[1])
+    frames = vae.interpolate(*drawings, steps=8)
+    first, last = judge.predict([frames[0], frames[-1]])
+    assert first != last
+    assert judge.predict(drawings).tolist() == [3, 8]  # the classifier reads the drawings themselves too
+
+
+def test_mnist_form_inputs_are_not_changed():
+    vae = zoo.load("vae-mnist")
+    mnist_like = Image.open(EXAMPLES / "digit_1_mnist_style.png")
+    assert np.array_equal(vae.encode(mnist_like), vae.encode(mnist_like, prepare=False))
