@@ -79,6 +79,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         default="",
         help="start the denoiser from a trained one of the same architecture (checkpoint folder or catalog name)",
     )
+    parser.add_argument("--estimator-features", type=int, default=32, help="width of the learned strength estimator")
+    parser.add_argument(
+        "--estimator-only",
+        action="store_true",
+        help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
+    )
 
 
 class DenoiseTask(engine.Task):
@@ -102,10 +108,15 @@ class DenoiseTask(engine.Task):
             self.copied = engine.initialize_from(net, a.init_from, hint="publish or train that denoiser first")
         self.nets = {"denoiser": net}
         self.optimizers = {"denoiser": self.adam(net)}
+        if getattr(a, "estimator_only", False):
+            if not (self.real and a.init_from):
+                raise engine.TrainingError("--estimator-only needs --degradations real and --init-from a denoiser")
+            net.requires_grad_(False)
+            self.optimizers = {}
         if self.real:
             from zoo.nets import StrengthEstimator
 
-            estimator = StrengthEstimator(in_channels=a.channels)
+            estimator = StrengthEstimator(in_channels=a.channels, features=getattr(a, "estimator_features", 32))
             self.nets["estimator"] = estimator
             self.optimizers["estimator"] = self.adam(estimator)
 
@@ -162,6 +173,8 @@ class DenoiseTask(engine.Task):
         log(1 + strength 0-255), so weak and strong damage count alike)."""
         net, estimator = self.nets["denoiser"], self.nets["estimator"]
         clean, degraded, level = batch["image"], batch["degraded"], batch["strength"].float()
+        if self.args.estimator_only:
+            return self.estimator_step(estimator, degraded, level, accelerator)
         output = net(degraded, level)
         loss = F.l1_loss(output, clean)
         predicted = estimator(degraded).float()
@@ -178,6 +191,16 @@ class DenoiseTask(engine.Task):
             "estimator_loss": estimator_loss.item(),
             "grad_norm": float(norm),
         }
+
+    def estimator_step(self, estimator, degraded, level, accelerator):
+        """--estimator-only: the frozen denoiser is not run; the estimator learns the strength alone."""
+        predicted = estimator(degraded).float()
+        estimator_loss = F.l1_loss(torch.log1p(255.0 * predicted), torch.log1p(255.0 * level))
+        opt = self.optimizers["estimator"]
+        opt.zero_grad(set_to_none=True)
+        accelerator.backward(estimator_loss)
+        opt.step()
+        return {"estimator_loss": estimator_loss.item()}
 
     def samples(self, nets):
         """Rows: clean patches, with noise of sigma 25, denoised (real: degraded, restored blind, clean)."""

@@ -212,3 +212,18 @@ def test_superres_recipes_parse():
     denoise.add_flags(parser)
     args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")
     assert args.degradations == "real" and args.init_from == "denoise-color"
+
+
+def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeypatch):
+    import zoo.evaluation.realworld as realworld
+
+    monkeypatch.setattr(realworld, "MODEL_STRIDE", {})
+    tiny = ["--dataset", "t91", "--channels", "3", "--degradations", "real", "--arch", "drunet", "--widths", "4,8,16",
+            "--blocks", "1", "--resolution", "16", "--patches-per-image", "2", "--no-eval"]  # fmt: skip
+    first = run("denoise", tmp_path / "first", data_root, *tiny)
+    second = run("denoise", tmp_path / "second", data_root, *tiny, "--init-from", str(first), "--estimator-only",
+                 "--estimator-features", "8")  # fmt: skip
+    before, after = zoo.load(first), zoo.load(second)
+    for key, value in before.models["model"].state_dict().items():
+        torch.testing.assert_close(after.models["model"].state_dict()[key], value)
+    assert after.models["estimator"].config.features == 8
