@@ -11,9 +11,11 @@ import pytest
 import torch
 
 import zoo
+from tests.shared_data import missing
 from zoo.evaluation import digits, evaluate
 
 N = 200
+pytestmark = pytest.mark.realdata  # every protocol here reads the MNIST / Fashion-MNIST test sets
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def held_out(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         images, labels = load_mnist(dataset, "test")
     except DatasetError as error:
-        pytest.skip(str(error))
+        missing(error)
     return images[:N], labels[:N]
 
 
