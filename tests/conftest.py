@@ -34,7 +34,7 @@ def pytest_runtest_setup(item):
 def pytest_terminal_summary(terminalreporter):
     if _SKIPPED_WITHOUT_DATA:
         terminalreporter.write_line(
-            f"realdata: {len(_SKIPPED_WITHOUT_DATA)} tests skipped: they {shared_data.SKIP_REASON} "
+            f"realdata: {len(_SKIPPED_WITHOUT_DATA)} tests skipped because each {shared_data.SKIP_REASON} "
             "(set ZOO_DATA_DIR to run them; CI sets ZOO_REQUIRE_DATA=1, which fails them instead)"
         )
 
