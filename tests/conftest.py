@@ -9,11 +9,34 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests import shared_data
 from tests.hub_server import local_hub_fixture
 
 local_hub = local_hub_fixture()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_SKIPPED_WITHOUT_DATA: list[str] = []
+
+
+def pytest_runtest_setup(item):
+    """``realdata`` tests: skipped (one shared reason) without the datasets, failed under ``ZOO_REQUIRE_DATA=1``."""
+    if item.get_closest_marker("realdata") is None:
+        return
+    problem = shared_data.data_problem()
+    if problem is None:
+        return
+    if shared_data.REQUIRE_DATA:
+        pytest.fail(f"ZOO_REQUIRE_DATA=1 but the shared datasets are missing: {problem}", pytrace=False)
+    _SKIPPED_WITHOUT_DATA.append(item.nodeid)
+    pytest.skip(shared_data.SKIP_REASON)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED_WITHOUT_DATA:
+        terminalreporter.write_line(
+            f"realdata: {len(_SKIPPED_WITHOUT_DATA)} tests skipped because each {shared_data.SKIP_REASON} "
+            "(set ZOO_DATA_DIR to run them; CI sets ZOO_REQUIRE_DATA=1, which fails them instead)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -75,7 +75,12 @@ Client quirks this server accounts for (found by reading the 2.4.0 sources and r
       ``huggingface_hub.errors.EntryNotFoundError``). A 404 on ``/resolve`` carries ``X-Repo-Commit`` so the client
       caches the non-existence (``.no_exist``) like against the real Hub.
 
-Storage layout (all under ``root``; only model repos with a ``namespace/name`` id are supported)::
+Spaces (``repo_type="space"``, for deploying the app): ``create_repo(..., repo_type="space", space_sdk=...)`` and
+the same API routes under ``/api/spaces/{id}/...`` as models (preupload, commit, tree, refs, revision); they are
+stored under ``root/.spaces/`` and read back with ``read_files(id, repo_type="space")`` / ``repo_meta(...)``. Files of
+a Space are not served (``/spaces/{id}/resolve/...`` is not implemented).
+
+Storage layout (all under ``root``; model and Space repos with a ``namespace/name`` id are supported)::
 
     root/<org>/<name>/repo.json                      private flag, creation date, discussions / PRs
     root/<org>/<name>/refs/heads/main                 text file holding a 40-hex commit id (also refs/pr/N, refs/tags/T)
@@ -142,6 +147,7 @@ DEFAULT_LFS_PATTERNS = (
 # fmt: on
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_REPO_TYPES = ("model", "space")  # Spaces: create, upload (preupload + commit), tree, refs, info; no file serving
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*(\n|\Z)", re.DOTALL)
 
@@ -341,19 +347,20 @@ class LocalHub:
         revision: str = "main",
         message: str = "Update files",
         create_pr: bool = False,
+        repo_type: str = "model",
     ) -> str:
         """Add/overwrite ``files`` and delete paths on ``revision`` (or open a PR from it). Returns the commit sha."""
         with self._lock:
-            repo_dir = self._repo_dir(repo_id, must_exist=True)
+            repo_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type)
             ops: list[tuple[str, str, bytes]] = [("file", p, data) for p, data in _read_file_source(files).items()]
             ops += [("deletedFile", _check_relpath(p), b"") for p in delete]
             sha, _ = self._apply_commit(repo_dir, revision, ops, title=message, message="", create_pr=create_pr)
             return sha
 
-    def refs(self, repo_id: str) -> dict[str, str]:
+    def refs(self, repo_id: str, repo_type: str = "model") -> dict[str, str]:
         """``{"main": sha, "refs/pr/1": sha, "refs/tags/v1": sha, ...}``"""
         with self._lock:
-            refs_dir = self._repo_dir(repo_id, must_exist=True) / "refs"
+            refs_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type) / "refs"
             out = {}
             for p in sorted(refs_dir.rglob("*")):
                 if p.is_file():
@@ -362,9 +369,9 @@ class LocalHub:
                     out[name] = p.read_text().strip()
             return out
 
-    def read_files(self, repo_id: str, revision: str = "main") -> dict[str, bytes]:
+    def read_files(self, repo_id: str, revision: str = "main", repo_type: str = "model") -> dict[str, bytes]:
         with self._lock:
-            repo_dir = self._repo_dir(repo_id, must_exist=True)
+            repo_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type)
             commit = self._load_commit(repo_dir, self._resolve(repo_dir, revision))
             files_dir = repo_dir / "commits" / commit.sha / "files"
             return {p: (files_dir / p).read_bytes() for p in sorted(commit.files)}
@@ -375,15 +382,21 @@ class LocalHub:
             repo_dir = self._repo_dir(repo_id, must_exist=True)
             return [c.__dict__.copy() for c in self._walk(repo_dir, self._resolve(repo_dir, revision))]
 
-    def repo_exists(self, repo_id: str) -> bool:
+    def repo_meta(self, repo_id: str, repo_type: str = "model") -> dict[str, Any]:
+        """The stored ``repo.json``: private flag, creation date, discussions (and ``sdk`` for a Space)."""
+        with self._lock:
+            return self._meta(self._repo_dir(repo_id, must_exist=True, repo_type=repo_type))
+
+    def repo_exists(self, repo_id: str, repo_type: str = "model") -> bool:
         try:
-            return self._repo_dir(repo_id).is_dir()
+            return self._repo_dir(repo_id, repo_type=repo_type).is_dir()
         except HubError:
             return False
 
-    def uploaded_paths(self, repo_id: str | None = None) -> list[str]:
+    def uploaded_paths(self, repo_id: str | None = None, repo_type: str = "model") -> list[str]:
         """All file paths received through the commit API (optionally for one repo), in order."""
-        prefix = f"/api/models/{repo_id}/commit/" if repo_id else "/api/models/"
+        kind = f"/api/{repo_type}s/"
+        prefix = f"{kind}{repo_id}/commit/" if repo_id else kind
         return [p for r in list(self.requests) if r.path.startswith(prefix) for p in r.committed_paths]
 
     def clear_requests(self) -> None:
@@ -391,11 +404,14 @@ class LocalHub:
         self.unhandled.clear()
 
     # ------------------------------------------------------------------ storage
-    def _repo_dir(self, repo_id: str, must_exist: bool = False) -> Path:
+    def _repo_dir(self, repo_id: str, must_exist: bool = False, repo_type: str = "model") -> Path:
         parts = repo_id.split("/")
         if len(parts) != 2 or not all(_NAME_RE.match(p) for p in parts):
             raise HubError(404, f"Repository {repo_id!r} not found (LocalHub needs 'namespace/name')", "RepoNotFound")
-        repo_dir = self.root / parts[0] / parts[1]
+        if repo_type not in _REPO_TYPES:
+            raise HubError(400, f"LocalHub supports model and space repos, not {repo_type!r}")
+        base = self.root if repo_type == "model" else self.root / ".spaces"  # no repo name starts with "."
+        repo_dir = base / parts[0] / parts[1]
         if must_exist and not (repo_dir / "repo.json").is_file():
             raise HubError(404, f"Repository not found: {repo_id}", "RepoNotFound")
         return repo_dir
@@ -406,13 +422,22 @@ class LocalHub:
     def _save_meta(self, repo_dir: Path, meta: dict[str, Any]) -> None:
         (repo_dir / "repo.json").write_text(json.dumps(meta, indent=1))
 
-    def _create_repo(self, repo_id: str, *, private: bool, files: dict[str, bytes], message: str) -> str:
-        repo_dir = self._repo_dir(repo_id)
+    def _create_repo(
+        self,
+        repo_id: str,
+        *,
+        private: bool,
+        files: dict[str, bytes],
+        message: str,
+        repo_type: str = "model",
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        repo_dir = self._repo_dir(repo_id, repo_type=repo_type)
         if (repo_dir / "repo.json").exists():
-            raise HubError(409, "You already created this model repo")
+            raise HubError(409, f"You already created this {repo_type} repo")
         (repo_dir / "refs" / "heads").mkdir(parents=True)
         (repo_dir / "commits").mkdir()
-        self._save_meta(repo_dir, {"private": private, "createdAt": _now(), "discussions": {}})
+        self._save_meta(repo_dir, {"private": private, "createdAt": _now(), "discussions": {}, **(extra or {})})
         commit = self._write_commit(repo_dir, None, dict(files), message, "")
         self._set_ref(repo_dir, "refs/heads/main", commit.sha)
         return commit.sha
@@ -633,8 +658,9 @@ class LocalHub:
             handler = simple.get((method, "/".join(rest)))
             if handler is not None:
                 return await handler(request)
-            if len(rest) >= 3 and rest[0] == "models":
-                response = await self._model_api(request, f"{rest[1]}/{rest[2]}", rest[3:], committed)
+            if len(rest) >= 3 and rest[0] in ("models", "spaces"):
+                repo_type = rest[0][:-1]
+                response = await self._model_api(request, f"{rest[1]}/{rest[2]}", rest[3:], committed, repo_type)
                 if response is not None:
                     return response
         elif len(parts) >= 5 and parts[2] == "resolve" and method in ("GET", "HEAD"):
@@ -647,19 +673,25 @@ class LocalHub:
         raise HubError(404, f"LocalHub does not implement {method} {request.url.path}")
 
     async def _model_api(
-        self, request: Request, repo_id: str, action: list[str], committed: list[str]
+        self, request: Request, repo_id: str, action: list[str], committed: list[str], repo_type: str = "model"
     ) -> Response | None:
         # Read the body first: the lock must never be held across an `await`.
         body = await request.body() if request.method in ("POST", "DELETE") else b""
         with self._lock:
-            return self._model_api_locked(request, repo_id, action, body, committed)
+            return self._model_api_locked(request, repo_id, action, body, committed, repo_type)
 
     def _model_api_locked(
-        self, request: Request, repo_id: str, action: list[str], body: bytes, committed: list[str]
+        self,
+        request: Request,
+        repo_id: str,
+        action: list[str],
+        body: bytes,
+        committed: list[str],
+        repo_type: str = "model",
     ) -> Response | None:
         method, n = request.method, len(action)
         kind = action[0] if action else ""
-        repo_dir = self._repo_dir(repo_id, must_exist=True)
+        repo_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type)
         if method == "GET":
             self._check_read(request, repo_dir)
             if n == 0 or (kind == "revision" and n == 2):
@@ -727,15 +759,21 @@ class LocalHub:
     async def _create_repo_route(self, request: Request) -> Response:
         self._check_write(request)
         body = await request.json()
-        if body.get("type", "model") not in (None, "model"):
-            raise HubError(400, f"LocalHub only supports model repos, got type={body.get('type')!r}")
+        repo_type = body.get("type") or "model"
+        if repo_type not in _REPO_TYPES:
+            raise HubError(400, f"LocalHub only supports model and space repos, got type={body.get('type')!r}")
+        if repo_type == "space" and not body.get("sdk"):
+            raise HubError(400, "A Space needs an sdk (gradio, docker or static)")
         repo_id = f"{body.get('organization') or self.username}/{body.get('name')}"
-        url = f"{self.endpoint}/{repo_id}"
+        url = f"{self.endpoint}/{'spaces/' if repo_type == 'space' else ''}{repo_id}"
         private = body.get("visibility") == "private" or bool(body.get("private"))
+        extra = {"sdk": body["sdk"]} if repo_type == "space" else {}
         with self._lock:
             try:
                 files = {".gitattributes": self._gitattributes()} if self.initial_gitattributes else {}
-                self._create_repo(repo_id, private=private, files=files, message="initial commit")
+                self._create_repo(
+                    repo_id, private=private, files=files, message="initial commit", repo_type=repo_type, extra=extra
+                )
             except HubError as err:
                 if err.status == 409:
                     return JSONResponse({"error": err.message, "url": url}, 409, {"X-Error-Message": err.message})
@@ -747,7 +785,7 @@ class LocalHub:
         body = await request.json()
         repo_id = f"{body.get('organization') or self.username}/{body.get('name')}"
         with self._lock:
-            shutil.rmtree(self._repo_dir(repo_id, must_exist=True))
+            shutil.rmtree(self._repo_dir(repo_id, must_exist=True, repo_type=body.get("type") or "model"))
         return JSONResponse({})
 
     def _model_info(self, request: Request, repo_id: str, repo_dir: Path, revision: str) -> Response:

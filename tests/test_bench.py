@@ -5,10 +5,12 @@ import json
 import pytest
 
 from tests.conftest import build_tiny_checkpoint
-from zoo import bench, registry
+from tools import bench
+from zoo import registry
 from zoo.hub import file_hashes, publish_to_mirror
 
 
+@pytest.mark.realdata  # the quality protocol of vae-mnist reads the MNIST test set
 def test_quick_benchmark_writes_report_and_json(isolated_zoo, tmp_path, monkeypatch):
     folder = build_tiny_checkpoint(tmp_path / "tiny")
     publish_to_mirror(folder, "imagezoo/vae-mnist")
@@ -22,7 +24,7 @@ def test_quick_benchmark_writes_report_and_json(isolated_zoo, tmp_path, monkeypa
     assert row["speed"]["latency"]["1 sample"]["calls"] == 3 and row["speed"]["peak_rss_mb"] > 0
     assert "throughput_samples_per_s" in row["speed"]
     report = (out / "BENCHMARKS.md").read_text()
-    assert "vae-mnist" in report and "python -m zoo.bench --quick" in report and "| **this model** |" in report
+    assert "vae-mnist" in report and "python -m tools.bench --quick" in report and "| **this model** |" in report
 
 
 def test_update_merges_one_model_into_the_full_results(tmp_path, monkeypatch, capsys):
@@ -35,14 +37,14 @@ def test_update_merges_one_model_into_the_full_results(tmp_path, monkeypatch, ca
     (out / "results.json").write_text(json.dumps(old))
     fresh = {"machine": machine, "quick": True, "models": {"redo": {"task": "gan", "speed": {"load_s": 2.0}}},
              "peers": {"BM3D": {"256": {"median_s": 8.0}}}, "app_cold_start": {"seconds": 3.0},
-             "runs": [{"command": "python -m zoo.bench --quick --models redo --update", "date": "2026-12-01",
+             "runs": [{"command": "python -m tools.bench --quick --models redo --update", "date": "2026-12-01",
                        "models": ["redo"]}]}  # fmt: skip
     merged = bench.merge_results(bench.previous_results(out, quick=True), fresh)
     assert merged["models"]["keep"] == old["models"]["keep"] and merged["models"]["redo"]["speed"]["load_s"] == 2.0
     assert merged["peers"]["BM3D"]["256"]["median_s"] == 8.0 and len(merged["runs"]) == 2
     text = bench.markdown(merged, "unused")
-    assert "- `python -m zoo.bench --quick`: every published model" in text
-    assert "- `python -m zoo.bench --quick --models redo --update` on 2026-12-01: redo" in text
+    assert "- `python -m tools.bench --quick`: every published model" in text
+    assert "- `python -m tools.bench --quick --models redo --update` on 2026-12-01: redo" in text
 
     with_error = {**old, "machine": {**machine, "cpu": "another CPU"}}
     (out / "results.json").write_text(json.dumps(with_error))
@@ -59,7 +61,7 @@ def test_markdown_reports_failures_instead_of_numbers():
     results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
                "models": {"m": {"task": "gan", "quality_error": "no protocol", "speed": {"error": "boom"}}},
                "peers": {"BM3D": {"error": "not installed"}}, "app_cold_start": {"error": "no app"}}  # fmt: skip
-    text = bench.markdown(results, "python -m zoo.bench")
+    text = bench.markdown(results, "python -m tools.bench")
     assert "_Not measured: no protocol_" in text and "error: boom" in text and "not installed" in text
 
 
@@ -90,9 +92,9 @@ def test_large_photo_probe_and_report_row():
     speed = {"load_s": 1.0, "large_photo": {"median_s": 12.5, "p95_s": 12.5, "size": "4000x3000", "peak_rss_mb": 900}}
     results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
                "models": {"d": {"task": "denoise", "quality_error": "-", "speed": speed}}, "peers": {}}  # fmt: skip
-    assert "| d | 4000x3000 | 12.50 | 900 (process) |" in bench.markdown(results, "python -m zoo.bench")
+    assert "| d | 4000x3000 | 12.50 | 900 (process) |" in bench.markdown(results, "python -m tools.bench")
     speed["large_photo"]["peak_of_call_only"] = True
-    assert "| d | 4000x3000 | 12.50 | 900 |" in bench.markdown(results, "python -m zoo.bench")
+    assert "| d | 4000x3000 | 12.50 | 900 |" in bench.markdown(results, "python -m tools.bench")
 
 
 def test_peak_reset_forgets_earlier_peaks():
@@ -123,7 +125,7 @@ def test_peak_memory_is_this_process_own():
     import numpy as np
 
     ballast = np.ones(300 * 2**20 // 8)  # about 300 MiB resident in this process
-    code = "from zoo.bench import _peak_rss_mb; print(_peak_rss_mb())"
+    code = "from tools.bench import _peak_rss_mb; print(_peak_rss_mb())"
     child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert child < bench._peak_rss_mb() - 200, (child, bench._peak_rss_mb())
     del ballast

@@ -114,12 +114,13 @@ def test_estimate_sigma_of_colour_is_the_mean_over_channels() -> None:
 
 @pytest.mark.realdata
 def test_estimate_sigma_on_set12_is_within_ten_percent() -> None:
+    from tests.shared_data import missing
     from zoo.data import DatasetError, dataset_dir, load_image
 
     try:
         folder = dataset_dir("set12")
     except DatasetError as error:
-        pytest.skip(str(error))
+        missing(error)
     names = ("01.png", "02.png", "03.png")
     images = [np.asarray(load_image(folder / name, mode="L"), dtype=np.float64) / 255 for name in names]
     for row in estimator_error_table(images, (15, 25, 50), seed=0):

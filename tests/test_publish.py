@@ -83,3 +83,46 @@ def test_cli_reports_a_bad_folder_in_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "absent"), "--name", "vae-mnist"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_load_downloads_exactly_the_pinned_revision(isolated_zoo, tiny_checkpoint, local_hub, monkeypatch, tmp_path):
+    from tests.conftest import build_tiny_checkpoint
+
+    monkeypatch.setenv("HF_ENDPOINT", local_hub.endpoint)
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    publish(tiny_checkpoint, "vae-mnist", to=("hub", "mirror"))
+    pinned = registry.get_entry("vae-mnist").revision
+    assert len(pinned) == 40 and pinned == local_hub.refs("imagezoo/vae-mnist")["main"]
+    # The mirror is the offline copy of exactly that commit (the Hub adds only its .gitattributes).
+    hub_files = local_hub.read_files("imagezoo/vae-mnist", pinned)
+    mirrored = isolated_zoo.mirror / "imagezoo" / "vae-mnist"
+    assert {p: (mirrored / p).read_bytes() for p in registry.get_entry("vae-mnist").files} == {
+        p: data for p, data in hub_files.items() if p != ".gitattributes"
+    }
+    # Then main moves on (other weights pushed by hand); a machine without the mirror still gets the pinned commit.
+    other = build_tiny_checkpoint(tmp_path / "other", seed=1)
+    weights = "model/diffusion_pytorch_model.safetensors"
+    moved = local_hub.commit("imagezoo/vae-mnist", {weights: (other / weights).read_bytes()})
+    assert moved != pinned
+    monkeypatch.setenv("ZOO_MIRROR", str(tmp_path / "no-mirror"))
+    local_hub.clear_requests()
+    pipe = zoo.load("vae-mnist")
+    assert pipe.source == "hub"
+    downloads = [r.path for r in local_hub.requests if "/resolve/" in r.path]
+    assert downloads and all(f"/resolve/{pinned}/" in path for path in downloads)
+    reference = zoo.load(tiny_checkpoint)
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(pipe.sample(2), reference.sample(2), strict=True)
+    )
+
+
+def test_a_mirror_only_republish_unpins_the_revision(isolated_zoo, tiny_checkpoint, local_hub, monkeypatch, tmp_path):
+    from tests.conftest import build_tiny_checkpoint
+
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    publish(tiny_checkpoint, "vae-mnist", to=("hub",), endpoint=local_hub.endpoint)
+    assert registry.get_entry("vae-mnist").revision != "main"
+    publish(tiny_checkpoint, "vae-mnist", to=("mirror",))  # the same files: still the pinned commit's
+    assert registry.get_entry("vae-mnist").revision == local_hub.refs("imagezoo/vae-mnist")["main"]
+    publish(build_tiny_checkpoint(tmp_path / "retrained", seed=3), "vae-mnist", to=("mirror",))
+    assert registry.get_entry("vae-mnist").revision == "main"  # the Hub commit does not hold these files

@@ -1,21 +1,18 @@
 """Train the course's 28x28 autoencoders: plain (dense or convolutional), denoising, and x2 super-resolution.
 
-python train/autoencoder.py --config ae-mnist        # DenseAutoencoder, 32-number code -> AutoencoderPipeline
-python train/autoencoder.py --config ae-mnist-conv   # ConvAutoencoder (Conv/MaxPool, Conv/UpSampling)
-python train/autoencoder.py --config denoise-mnist   # ConvAutoencoder, noisy -> clean -> DenoisePipeline
-python train/autoencoder.py --config superres-mnist  # SuperResAutoencoder, 14x14 -> 28x28 -> SuperResolutionPipeline
+python -m train.autoencoder --config ae-mnist        # DenseAutoencoder, 32-number code -> AutoencoderPipeline
+python -m train.autoencoder --config ae-mnist-conv   # ConvAutoencoder (Conv/MaxPool, Conv/UpSampling)
+python -m train.autoencoder --config denoise-mnist   # ConvAutoencoder, noisy -> clean -> DenoisePipeline
+python -m train.autoencoder --config superres-mnist  # SuperResAutoencoder, 14x14 -> 28x28 -> SuperResolutionPipeline
 
 The course's comparisons are flags away, e.g. a 5-number code with one hidden layer:
-python train/autoencoder.py --config ae-mnist --name "" --code-size 5 --hidden-sizes 128 --output-dir outputs/ae-5
+python -m train.autoencoder --config ae-mnist --name "" --code-size 5 --hidden-sizes 128 --output-dir outputs/ae-5
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

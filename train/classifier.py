@@ -1,7 +1,7 @@
 """Train the evaluator classifiers that score generated 28x28 images (classifier-FID, label accuracy of GAN cards).
 
-python train/classifier.py --config classifier-mnist     # digits
-python train/classifier.py --config classifier-fashion   # clothing
+python -m train.classifier --config classifier-mnist     # digits
+python -m train.classifier --config classifier-fashion   # clothing
 
 Publish them (``python -m zoo.publish outputs/classifier-mnist/final --name classifier-mnist --to mirror``) before the
 GANs are evaluated: the GAN protocol loads them with ``zoo.load``.
@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

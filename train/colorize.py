@@ -1,7 +1,7 @@
 """Train the colouriser: a U-Net predicting Lab ab from lightness (L1, L2, class-rebalanced and/or adversarial loss).
 
-python train/colorize.py --config colorize        # the published recipe
-python train/colorize.py --config colorize-l1     # plain L1 (then colorize-gan: its GAN fine-tune), for the card
+python -m train.colorize --config colorize        # the published recipe
+python -m train.colorize --config colorize-l1     # plain L1 (then colorize-gan: its GAN fine-tune), for the card
 
 On large data, plain L1/L2 regression of ab averages the plausible colours of a pixel and gives brown/gray
 pictures. Two remedies, alone or together:
@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import torch

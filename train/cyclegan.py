@@ -1,7 +1,7 @@
 """Train CycleGAN: two ResNet generators (A->B, B->A), two PatchGAN discriminators, LSGAN + cycle + identity losses.
 
-python train/cyclegan.py --config cyclegan-shapes       # violet circles <-> green squares (synthetic)
-python train/cyclegan.py --config cyclegan-facades      # label maps <-> photos, pairs split apart (never together)
+python -m train.cyclegan --config cyclegan-shapes       # violet circles <-> green squares (synthetic)
+python -m train.cyclegan --config cyclegan-facades      # label maps <-> photos, pairs split apart (never together)
 
 Losses as in Zhu et al. 2017: LSGAN, cycle ``--cycle-weight`` (lambda = 10) both ways, identity
 ``--identity-weight`` x lambda (0.5), a history pool of ``--pool-size`` (50) generated images per discriminator
@@ -18,8 +18,6 @@ import itertools
 import sys
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

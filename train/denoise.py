@@ -1,8 +1,8 @@
 """Train a noise-level-aware photo denoiser (DRUNet or FFDNet) for Gaussian noise of sigma 0-75 in one model.
 
-python train/denoise.py --config denoise-gray     # gray photos, train400
-python train/denoise.py --config denoise-color    # colour photos, bsds500/train + t91
-python train/denoise.py --config denoise-gray --arch ffdnet --features 64 --num-layers 15   # the FFDNet baseline
+python -m train.denoise --config denoise-gray     # gray photos, train400
+python -m train.denoise --config denoise-color    # colour photos, bsds500/train + t91
+python -m train.denoise --config denoise-gray --arch ffdnet --features 64 --num-layers 15   # the FFDNet baseline
 
 Every training patch gets its own noise level, uniform in [0, --max-sigma] (0-255 scale); the network is told that
 level (a noise-level map next to the image) and predicts the noise. ``--arch drunet``: a residual U-Net
@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

@@ -25,13 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # `python train/x.py` from anywhere
-    sys.path.insert(0, str(REPO_ROOT))
+import torch
 
-import torch  # noqa: E402
+from zoo.errors import ZooError
 
-from zoo.errors import ZooError  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout (for the git commit on the card)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 STATE_FILE = "trainer_state.json"
@@ -690,7 +688,7 @@ def finish(
         images.append({"alt": "training curves", "path": "images/losses.png"})
     write_json(final.parent / "history.json", history)
     entry = get_entry(args.name) if args.name else None
-    command = "python train/" + args.script + ".py " + " ".join(reproducible_argv(args.argv))
+    command = "python -m train." + args.script + " " + " ".join(reproducible_argv(args.argv))
     training = {
         "command": command.strip(),
         "recipe": f"train/configs/{args.config}.json" if args.config else "none (flags only)",

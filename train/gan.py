@@ -1,9 +1,9 @@
 """Train the course's GANs: DCGAN on digits or clothing (optionally class-conditional) and the 2-D toy GAN.
 
-python train/gan.py --config gan-mnist      # unconditional DCGAN on MNIST
-python train/gan.py --config cgan-mnist     # class-conditional DCGAN, label = digit
-python train/gan.py --config gan-fashion    # class-conditional DCGAN on Fashion-MNIST
-python train/gan.py --config gan-toy        # 2-D toy GAN: points on y = sin(x)
+python -m train.gan --config gan-mnist      # unconditional DCGAN on MNIST
+python -m train.gan --config cgan-mnist     # class-conditional DCGAN, label = digit
+python -m train.gan --config gan-fashion    # class-conditional DCGAN on Fashion-MNIST
+python -m train.gan --config gan-toy        # 2-D toy GAN: points on y = sin(x)
 
 The course's GAN hacks are built in or flags: tanh output and LeakyReLU/dropout in D (the nets), one-sided label
 smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes). Logged each step: ``loss_d``, ``loss_g``
@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

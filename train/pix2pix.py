@@ -1,9 +1,9 @@
 """Train pix2pix (U-Net generator + conditional PatchGAN, GAN + lambda * L1), or the same U-Net with L1 only.
 
-python train/pix2pix.py --config pix2pix-facades-l1     # the L1-only baseline first: the facades card compares both
-python train/pix2pix.py --config pix2pix-facades        # labels -> photo (facades files are photo|label: BtoA)
-python train/pix2pix.py --config pix2pix-maps           # aerial -> map, beside the pix2pix-maps-l1-* decoders
-python train/pix2pix.py --config pix2pix-shapes         # violet circles -> green rectangles (synthetic)
+python -m train.pix2pix --config pix2pix-facades-l1     # the L1-only baseline first: the facades card compares both
+python -m train.pix2pix --config pix2pix-facades        # labels -> photo (facades files are photo|label: BtoA)
+python -m train.pix2pix --config pix2pix-maps           # aerial -> map, beside the pix2pix-maps-l1-* decoders
+python -m train.pix2pix --config pix2pix-shapes         # violet circles -> green rectangles (synthetic)
 
 ``--gan-weight 0`` (or ``--objective l1``) trains the L1-only U-Net (no discriminator is built); ``--no-skips`` and
 ``--upsampling nearest`` give the course's plain encoder-decoders. Data: ``--dataset shapes`` (generated) or a folder
@@ -19,8 +19,6 @@ import math
 import sys
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

@@ -11,8 +11,8 @@ for name in "$@"; do
   script=$("$PYTHON" -c "import json,sys; print(json.load(open('train/configs/' + sys.argv[1] + '.json'))['script'])" "$name") || exit 2
   publish=$("$PYTHON" -c "import sys; from zoo.registry import get_entry; print('mirror' if get_entry(sys.argv[1]) else 'none')" "$name") || exit 2
   mkdir -p outputs
-  echo "$(date -u +%FT%TZ) start $name (train/$script.py)"
-  if "$PYTHON" "train/$script.py" --config "$name" --resume-from-checkpoint latest --publish "$publish" \
+  echo "$(date -u +%FT%TZ) start $name (python -m train.$script)"
+  if "$PYTHON" -m "train.$script" --config "$name" --resume-from-checkpoint latest --publish "$publish" \
       > "outputs/$name.log" 2>&1; then
     echo "$(date -u +%FT%TZ) done  $name"
   else

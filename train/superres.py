@@ -1,9 +1,9 @@
 """Train an EDSR-baseline-family super-resolution network (x2, x3 or x4) on photos.
 
-python train/superres.py --config superres-x2     # t91 + bsds500/train
-python train/superres.py --config superres-x4
-python train/superres.py --config superres-x4-real   # realistic LR photos (blur, noise, JPEG), from superres-x4
-python train/superres.py --config superres-x4-gan    # + PatchGAN and feature matching (SRGAN/ESRGAN row)
+python -m train.superres --config superres-x2     # t91 + bsds500/train
+python -m train.superres --config superres-x4
+python -m train.superres --config superres-x4-real   # realistic LR photos (blur, noise, JPEG), from superres-x4
+python -m train.superres --config superres-x4-gan    # + PatchGAN and feature matching (SRGAN/ESRGAN row)
 
 Training pairs are random HR patches of --resolution pixels and their PIL-bicubic downscales (the evaluation
 protocol's degradation); the network learns the residual over bicubic upscaling (``global_skip="bicubic"``) with an
@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F

@@ -1,17 +1,13 @@
 """Train a VAE on 28x28 digits or clothing (vae-mnist: 2-D latent MLP; vae-fashion: convolutional, 16-D latent).
 
-python train/vae.py --config vae-mnist
-accelerate launch train/vae.py --config vae-fashion --output-dir outputs/vae-fashion
+python -m train.vae --config vae-mnist
+accelerate launch -m train.vae --config vae-fashion --output-dir outputs/vae-fashion
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 
 from train import engine
 from zoo.losses import vae_terms

@@ -47,9 +47,10 @@ def load(
 ) -> Pipeline:
     """Load a ready task pipeline from a catalog name, a Hub repo id (``org/name``) or a local folder.
 
-    Resolution order: an explicit folder; the repo's local mirror (``hub/<org>/<name>``, works offline); the Hugging
-    Face Hub cache; a download of the pinned revision (skipped when ``HF_HUB_OFFLINE=1``; with no network it fails
-    within about two seconds). Files of catalog checkpoints are checked against their published sha256.
+    Resolution order: an explicit folder; the local mirror (``$ZOO_MIRROR/<org>/<name>``, or ``hub/<org>/<name>`` in
+    a repository checkout; works offline); the Hugging Face Hub cache; a download of the pinned revision (skipped
+    when ``HF_HUB_OFFLINE=1``; with no network it fails within about two seconds). Files of catalog checkpoints are
+    checked against their published sha256.
 
     >>> pipe = zoo.load("vae-mnist")  # doctest: +SKIP
     >>> pipe.sample(4, seed=0)  # doctest: +SKIP

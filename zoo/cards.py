@@ -1,4 +1,5 @@
-"""Model cards: rendered from ``model_cards/`` templates with huggingface_hub's ``ModelCard``/``ModelCardData``.
+"""Model cards: rendered from the ``zoo/model_cards/`` templates (package data) with huggingface_hub's
+``ModelCard``/``ModelCardData``.
 
 Evaluation results travel as long-format records (dataset, metric, value, method, config); the card shows them as a
 table with one row per method (the model, its baseline, its peers) and writes the model's own rows to ``model-index``.
@@ -15,7 +16,7 @@ from typing import Any
 
 from zoo.errors import PublishError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "model_cards"
+TEMPLATES = Path(__file__).resolve().parent / "model_cards"
 THIS_MODEL = "this model"
 
 TASK_META: dict[str, dict[str, str]] = {

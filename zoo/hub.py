@@ -4,7 +4,8 @@ Resolution order for ``resolve(x)``:
 
 1. ``x`` is an existing local folder -> that folder.
 2. ``x`` is a catalog name or a Hub repo id (``org/name``):
-   a. the local mirror ``<repo>/hub/<org>/<name>/`` (or ``$ZOO_MIRROR``) when the requested revision is the pinned one;
+   a. the local mirror ``$ZOO_MIRROR/<org>/<name>/`` (or ``<checkout>/hub/...`` in a repository checkout; an installed
+      package has no mirror unless ``$ZOO_MIRROR`` is set) when the requested revision is the pinned one;
    b. the huggingface_hub cache (no network);
    c. a download of the requested (default: pinned) revision, unless ``HF_HUB_OFFLINE=1``; the endpoint is probed first
       so that a machine without network fails in about a second instead of huggingface_hub's retry loop.
@@ -25,9 +26,8 @@ from pathlib import Path
 
 from zoo import registry
 from zoo.errors import CheckpointError, ModelNotFoundError, PublishError
+from zoo.locations import mirror_root as _mirror_root
 from zoo.registry import ModelEntry
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What a published repo may contain. Anything else in an output folder (accelerate states, optimizer files, logs,
 # pickles) is never uploaded or mirrored.
@@ -38,6 +38,8 @@ PUBLISH_PATTERNS = [
     "*/config.json",
     "*/*.safetensors",
     "images/*.png",
+    "images/*.jpg",
+    "images/*.webp",
 ]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -54,9 +56,23 @@ class Resolved:
     revision: str | None = None
 
 
-def mirror_root() -> Path:
-    """The local mirror of Hub repos: ``$ZOO_MIRROR`` or ``<repo>/hub``."""
-    return Path(os.environ.get("ZOO_MIRROR") or REPO_ROOT / "hub")
+def mirror_root() -> Path | None:
+    """The local mirror of Hub repos: ``$ZOO_MIRROR``, else ``<checkout>/hub``, else None (an installed package)."""
+    return _mirror_root()
+
+
+def mirror_folder(repo_id: str) -> Path | None:
+    """``<mirror>/<repo_id>`` when a mirror is configured (the folder may not exist), else None."""
+    root = mirror_root()
+    return None if root is None else root / repo_id
+
+
+def require_mirror() -> Path:
+    """The mirror root, or a ``PublishError`` saying how to choose one."""
+    root = mirror_root()
+    if root is None:
+        raise PublishError("no local mirror: set ZOO_MIRROR to a folder (or run from a repository checkout)")
+    return root
 
 
 def is_offline() -> bool:
@@ -164,14 +180,14 @@ def resolve(
     pinned = entry is not None and revision == entry.revision
     label = entry.name if entry else repo_id
 
-    if entry is not None and not entry.published and not (mirror_root() / repo_id).is_dir():
+    mirrored = mirror_folder(repo_id)
+    if entry is not None and not entry.published and not (mirrored is not None and mirrored.is_dir()):
         raise ModelNotFoundError(
             f"{entry.name!r} is in the catalog but has no published weights yet; "
             f"published {entry.task} models: {[m.name for m in registry.list_models(entry.task)] or 'none'}."
         )
 
-    mirrored = mirror_root() / repo_id
-    if mirrored.is_dir() and (entry is None or pinned or revision in (None, "main")):
+    if mirrored is not None and mirrored.is_dir() and (entry is None or pinned or revision in (None, "main")):
         if pinned and entry.files:
             verify_files(mirrored, entry.files, f"{label} (local mirror {mirrored})")
         return Resolved(path=mirrored, source="mirror", entry=entry, repo_id=repo_id, revision=revision)
@@ -189,7 +205,7 @@ def resolve(
     if folder is None:
         how = (
             f"run once with network (python -c \"import zoo; zoo.load('{label}')\"), "
-            f"copy the repo into {mirrored}, or pass a local folder to zoo.load()"
+            f"copy the repo into {mirrored or '$ZOO_MIRROR/' + repo_id}, or pass a local folder to zoo.load()"
         )
         if is_offline():
             raise ModelNotFoundError(
@@ -226,7 +242,7 @@ def _download(common: dict, endpoint: str, token: str | bool | None, label: str)
 
 def publish_to_mirror(folder: Path, repo_id: str) -> Path:
     """Replace ``<mirror>/<repo_id>`` by the publishable files of ``folder`` (atomically, via a temp folder)."""
-    target = mirror_root() / repo_id
+    target = require_mirror() / repo_id
     staging = target.with_name(target.name + ".staging")
     if staging.exists():
         shutil.rmtree(staging)

@@ -6,13 +6,18 @@
 Validation: ``pipeline.json`` + every network's ``config.json`` and safetensors load strictly; the model card's
 metadata is complete (licence, library, tags, datasets, pipeline tag, model-index); the reloaded checkpoint reproduces
 its stored golden output. Only the files in ``zoo.hub.PUBLISH_PATTERNS`` are ever copied or uploaded (never
-``checkpoint-*`` training states, optimizer files or pickles). The catalog entry's file hashes and metrics are updated.
+``checkpoint-*`` training states, optimizer files or pickles), from a staging copy whose card images are compacted to
+the mirror's budget (``zoo.mirror``: large PNGs become WebP, the card's links follow; the training folder is left as
+it is). The catalog entry's file hashes and metrics are updated; ``--to hub`` pins the commit the Hub returned as the
+entry's revision (``zoo.load`` downloads exactly that commit), and a mirror-only publish that changes the files of a
+pinned entry unpins it (revision "main") until it is uploaded.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +25,7 @@ from zoo import registry
 from zoo.cards import card_metrics, check_card
 from zoo.errors import CheckpointError, PublishError, ZooError
 from zoo.hub import file_hashes, publish_to_hub, publish_to_mirror
+from zoo.mirror import budget_problems, stage_for_publish
 
 
 @dataclass
@@ -64,17 +70,27 @@ def publish(
         raise PublishError(f"{name!r} is not in the catalog; add it to zoo/catalog.json or pass repo_id")
     checked = validate(folder, entry.task if entry else None)
     repo_id = repo_id or entry.repo_id
-    hashes = file_hashes(checked.folder)
     done: dict[str, str] = {}
-    if "hub" in to:
-        commit, pr_url = publish_to_hub(checked.folder, repo_id, endpoint=endpoint, token=token, create_pr=create_pr)
-        done["hub"] = pr_url or commit
-        if entry is not None and not create_pr:
-            registry.update_entry(entry.name, revision=commit, files=hashes, metrics=checked.metrics)
-    if "mirror" in to:
-        done["mirror"] = str(publish_to_mirror(checked.folder, repo_id))
-        if entry is not None:
-            registry.update_entry(entry.name, files=hashes, metrics=checked.metrics)
+    with tempfile.TemporaryDirectory(prefix="zoo-publish-") as tmp:
+        staged, _ = stage_for_publish(checked.folder, Path(tmp) / "repo")
+        for problem in budget_problems(staged):
+            print(f"warning: {name} is over the mirror's per-checkpoint budget: {problem}", file=sys.stderr)
+        hashes = file_hashes(staged)
+        pinned = False
+        if "hub" in to:
+            commit, pr_url = publish_to_hub(staged, repo_id, endpoint=endpoint, token=token, create_pr=create_pr)
+            done["hub"] = pr_url or commit
+            if entry is not None and not create_pr:
+                registry.update_entry(entry.name, revision=commit, files=hashes, metrics=checked.metrics)
+                pinned = True
+        if "mirror" in to:
+            done["mirror"] = str(publish_to_mirror(staged, repo_id))
+            if entry is not None and not pinned:
+                current = registry.get_entry(entry.name)
+                fields = {"files": hashes, "metrics": checked.metrics}
+                if current.revision != "main" and current.files != hashes:
+                    fields["revision"] = "main"  # the pinned Hub commit does not hold these files
+                registry.update_entry(entry.name, **fields)
     return done
 
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from zoo.bench import stop_process
+from tools.bench import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MNIST_LABELS = [str(k) for k in range(10)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +15,6 @@ from app_support.inputs import MIN_SIDE, digit_from_drawing, editor_image, load_
 from app_support.models import ModelCache
 from app_support.settings import Settings, SettingsError, default_host
 from zoo.errors import InputError
-
-FACADES_TRAIN = Path(__file__).resolve().parents[3] / "shared" / "data" / "facades" / "train"
 
 
 # ------------------------------------------------------------------------------------------------ model cache
@@ -273,9 +270,15 @@ def test_snap_maps_blended_stroke_edges_to_label_colours():
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not FACADES_TRAIN.is_dir(), reason=f"facades data not at {FACADES_TRAIN}")
 def test_palette_matches_the_facades_label_maps():
-    measured = facades.measure_palette(FACADES_TRAIN, limit=12)
+    from tests.shared_data import missing
+    from zoo.data import DatasetError, dataset_dir
+
+    try:
+        facades_train = dataset_dir("facades/train")
+    except DatasetError as error:
+        missing(error)
+    measured = facades.measure_palette(facades_train, limit=12)
     assert set(measured) >= {"background", "facade", "window", "door", "sill", "shop"}
     for name, rgb in measured.items():
         assert max(abs(a - b) for a, b in zip(rgb, facades.COLOURS[name], strict=True)) <= 6, name

@@ -1,10 +1,11 @@
-"""Readers on the real datasets of ../shared/data; each test is skipped when its folder is absent."""
+"""Readers on the real datasets of ../shared/data; skipped without them (failed under ZOO_REQUIRE_DATA=1)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from tests.shared_data import missing
 from zoo.data import DatasetError, PairedImageDataset, UnpairedImageDataset, dataset_dir, load_mnist
 
 pytestmark = pytest.mark.realdata
@@ -14,7 +15,7 @@ def real(name: str):
     try:
         return dataset_dir(name)
     except DatasetError as error:
-        pytest.skip(str(error))
+        missing(error)
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])

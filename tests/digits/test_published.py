@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import zoo
+from tests.shared_data import missing
 from zoo.evaluation import digits, evaluate
 
 N = 200
@@ -42,7 +43,7 @@ def held_out(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         images, labels = load_mnist(dataset, "test")
     except DatasetError as error:
-        pytest.skip(str(error))
+        missing(error)
     return images[:N], labels[:N]
 
 
@@ -50,6 +51,7 @@ def metric(records, method: str, name: str, config: str | None = None) -> float:
     return next(r.value for r in records if (r.method, r.metric, r.config) == (method, name, config))
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 @pytest.mark.parametrize(
     ("name", "dataset", "floor"), [("vae-mnist", "mnist", -200.0), ("vae-fashion", "fashion-mnist", -300.0)]
 )
@@ -60,6 +62,7 @@ def test_vae_elbo(published, name, dataset, floor):
     assert elbo > floor, elbo
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 @pytest.mark.parametrize("name", ["ae-mnist", "ae-mnist-conv"])
 def test_autoencoder_reconstruction_psnr(published, name):
     pipe = published(name)
@@ -70,6 +73,7 @@ def test_autoencoder_reconstruction_psnr(published, name):
     assert stats["PSNR"] > 15.0, stats
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 def test_denoiser_gains_over_the_noisy_input(published):
     pipe = published("denoise-mnist")
     held_out("mnist")
@@ -78,6 +82,7 @@ def test_denoiser_gains_over_the_noisy_input(published):
     assert gain > 3.0, gain
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 def test_superres_beats_bicubic(published):
     pipe = published("superres-mnist")
     held_out("mnist")
@@ -85,6 +90,7 @@ def test_superres_beats_bicubic(published):
     assert metric(records, "this model", "PSNR", "x2") > metric(records, "bicubic", "PSNR", "x2")
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 @pytest.mark.parametrize(
     ("name", "dataset", "floor"), [("classifier-mnist", "mnist", 0.97), ("classifier-fashion", "fashion-mnist", 0.85)]
 )
@@ -95,6 +101,7 @@ def test_classifier_accuracy(published, name, dataset, floor):
     assert metric(records, "this model", "accuracy") > floor
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 @pytest.mark.parametrize(
     ("name", "judge", "dataset", "floor"),
     [("cgan-mnist", "classifier-mnist", "mnist", 0.9), ("gan-fashion", "classifier-fashion", "fashion-mnist", 0.6)],
@@ -119,6 +126,7 @@ def test_conditional_gan_varies_with_z_within_a_class(published, name):
     assert np.mean(spreads) > 0.06 and min(spreads) > 0.035, spreads
 
 
+@pytest.mark.realdata  # reads the MNIST / Fashion-MNIST test set
 def test_unconditional_gan_produces_most_digits(published):
     pipe = published("gan-mnist")
     published("classifier-mnist")

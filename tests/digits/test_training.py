@@ -54,7 +54,7 @@ def test_smoke_run_writes_a_loadable_checkpoint_and_a_card(name, data_dir, class
               for m in r["metrics"]}  # fmt: skip
     assert metric in labels, labels
     card = (out / "final" / "README.md").read_text()
-    assert f"python train/{script.__name__.split('.')[-1]}.py" in card
+    assert f"python -m train.{script.__name__.split('.')[-1]}" in card
     assert (out / "final" / "images" / "losses.png").is_file()
     history = json.loads((out / "history.json").read_text())
     assert len(history) == 3 and all(torch.isfinite(torch.tensor(list(row.values()))).all() for row in history)

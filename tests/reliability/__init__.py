@@ -1,4 +1,4 @@
 """Reliability tests (issue 9): load on the launched app, and faults (full disk, token hygiene).
 
-``python -m zoo.reliability`` runs these with the input fuzz, checkpoint and SIGKILL tests and writes RELIABILITY.md.
+``python -m tools.reliability`` runs these with the input fuzz, checkpoint and SIGKILL tests and writes RELIABILITY.md.
 """

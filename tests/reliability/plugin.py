@@ -1,4 +1,4 @@
-"""pytest plugin of ``python -m zoo.reliability`` (loaded with ``-p tests.reliability.plugin``): records what the run
+"""pytest plugin of ``python -m tools.reliability`` (loaded with ``-p tests.reliability.plugin``): records what the run
 did, for RELIABILITY.md, in ``$ZOO_RELIABILITY_OUT/pytest.json``: each test's outcome and duration, the input cases
 tried by tests/test_inputs.py, and the SIGKILLs sent and weight tensors compared by tests/training/test_kill.py."""
 

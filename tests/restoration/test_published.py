@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 import zoo
+from tests.shared_data import missing
 from zoo.data import DatasetError, dataset_dir, list_images
 from zoo.metrics import colourfulness, crop_to_multiple, psnr, y_psnr
 from zoo.noise import add_gaussian_noise
@@ -33,7 +34,7 @@ def real_images(name: str, count: int, channels: int | None = 3) -> list[np.ndar
     try:
         files = list_images(dataset_dir(name))[:count]
     except DatasetError as error:
-        pytest.skip(f"shared data not available: {error}")
+        missing(error)
     mode = {1: "L", 3: "RGB"}.get(channels)
     return [np.asarray(Image.open(path).convert(mode) if mode else Image.open(path)) for path in files]
 
@@ -53,6 +54,7 @@ def test_published_denoiser_beats_the_noisy_input(name, channels):
     assert psnr(clean, out, 1.0) > psnr(clean, np.asarray(noisy_image, dtype=np.float32) / 255, 1.0) + 6.0
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("name", ["superres-x2", "superres-x4"])
 def test_published_super_resolver_beats_bicubic(name):
     pipe = load_published("super-resolution", name)
@@ -66,6 +68,7 @@ def test_published_super_resolver_beats_bicubic(name):
     assert np.mean(gains) > (1.5 if scale == 2 else 1.0), f"Y-PSNR gains over bicubic: {gains}"
 
 
+@pytest.mark.realdata
 def test_published_colouriser_adds_colour_without_losing_to_gray():
     pipe = load_published("colorize", "colorize")
     model, gray_psnr, colour_out, colour_in = [], [], [], []

@@ -72,7 +72,7 @@ def test_denoise_smoke_run(channels, arch, data_root, tmp_path, no_bm3d):
     primary = "bsd68" if channels == 1 else "cbsd68"
     assert f"{primary} sigma=25 PSNR" in checked.metrics
     card = card_table(final)
-    assert "| noisy input |" in card and "python train/denoise.py" in card and "not measured" in card
+    assert "| noisy input |" in card and "python -m train.denoise" in card and "not measured" in card
     assert (final / "images" / "denoise_strip.png").is_file() and (final / "images" / "samples.png").is_file()
     assert {"loss", "psnr", "grad_norm"} <= set(json.loads((tmp_path / "run" / "history.json").read_text())[-1])
 

@@ -21,7 +21,7 @@ TINY = ["--name", "vae-mnist", "--dataset", "mnist", "--hidden-sizes", "32", "--
 
 def run_vae(args: list[str], env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, str(ROOT / "train" / "vae.py"), *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "train.vae", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=ROOT)  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_smoke_run_writes_loadable_checkpoint_card_and_curves(tiny_mnist, tmp_pa
     checked = validate(out / "final", task="vae")
     assert "mnist test ELBO" in checked.metrics
     card = (out / "final" / "README.md").read_text()
-    assert "python train/vae.py" in card and "| **this model** |" in card
+    assert "python -m train.vae" in card and "| **this model** |" in card
     assert (out / "final" / "images" / "losses.png").is_file()
     assert [p.name for p in engine.list_checkpoints(out)] == ["checkpoint-3", "checkpoint-6"]
 
@@ -79,7 +79,7 @@ def test_two_cpu_processes_data_parallel(tiny_mnist, tmp_path):
     out = tmp_path / "ddp"
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-               str(ROOT / "train" / "vae.py"), *TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out),
+               "--module", "train.vae", *TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out),
                "--max-train-steps", "4", "--checkpointing-steps", "4", "--no-eval"]  # fmt: skip
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "MASTER_PORT": "29517"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)

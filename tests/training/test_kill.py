@@ -44,7 +44,7 @@ def test_random_kills_leave_a_loadable_checkpoint_and_resume_matches(tiny_mnist,
     kills, last_step = 0, 0
     for _trial in range(4):
         resume = ["--resume-from-checkpoint", "latest"] if engine.list_checkpoints(out) else []
-        process = subprocess.Popen([sys.executable, str(ROOT / "train" / "vae.py"), *_args(tiny_mnist, out), *resume],
+        process = subprocess.Popen([sys.executable, "-m", "train.vae", *_args(tiny_mnist, out), *resume],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)  # fmt: skip
         # Wait until training is under way, then kill at a random moment (mid-step or mid-checkpoint-write).
         deadline = time.monotonic() + 120

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import zoo
+from tests.shared_data import missing
 from zoo.data import DatasetError
 from zoo.evaluation import translation
 
@@ -38,7 +39,7 @@ def real_data_protocol(protocol, pipe):
     try:
         return protocol(pipe, limit=REAL_ITEMS)
     except DatasetError as error:
-        pytest.skip(f"shared data not available: {error}")
+        missing(error)
 
 
 def check_pix2pix_shapes(pipe) -> None:
@@ -69,6 +70,7 @@ def test_the_check_catches_a_broken_publish(isolated_zoo, offline, tmp_path):
         check_pix2pix_shapes(load_offline("pix2pix-shapes"))
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("name", ["pix2pix-facades", "pix2pix-maps"])
 def test_pix2pix_real_data_beats_identity(offline, name):
     published("pix2pix", name)
@@ -92,6 +94,7 @@ def test_cyclegan_shapes_beats_identity(offline):
         assert iou > 0.5 and iou > values(records, "identity (input)", "shape IoU", config)
 
 
+@pytest.mark.realdata
 def test_cyclegan_facades_beats_identity(offline):
     published("cyclegan", "cyclegan-facades")
     pipe = load_offline("cyclegan-facades")

@@ -67,7 +67,7 @@ def test_pix2pix_shapes_smoke_run(tmp_path):
         ("this model", "background accuracy"),
     }  # fmt: skip
     card = (out / "final" / "README.md").read_text()
-    assert "| **this model** |" in card and "python train/pix2pix.py" in card and "pix2pix-shapes.json" in card
+    assert "| **this model** |" in card and "python -m train.pix2pix" in card and "pix2pix-shapes.json" in card
     for figure in ("losses.png", "samples.png", "test_grid.png"):
         assert (out / "final" / "images" / figure).is_file()
     history = json.loads((out / "history.json").read_text())

@@ -1,8 +1,8 @@
 """Probe how a conditional DCGAN takes its label: short runs that report, every 500 steps, the mean per-class pixel
 std across z (0 = each class collapsed to one image) and the label accuracy judged by ``classifier-mnist``.
 
-    python train/experiments/cgan_conditioning.py --g-label-injection input --d-conditioning channel  # old design
-    python train/experiments/cgan_conditioning.py --aux-class-weight 1  # the recipe's: label map, projection, AC head
+    python -m train.experiments.cgan_conditioning --g-label-injection input --d-conditioning channel  # old design
+    python -m train.experiments.cgan_conditioning --aux-class-weight 1  # the recipe's: label map, projection, AC head
 
 This is how the cgan-mnist recipe was chosen (session notes: per-class std 0.05 with the label joined to z before
 G's BatchNorm vs 0.25 with a label-map channel after it; label accuracy 0.90 at 2,500 steps with a projection D and an
@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 import torch

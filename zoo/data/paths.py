@@ -1,4 +1,4 @@
-"""Where the datasets live: ``--data-dir``, else ``$ZOO_DATA_DIR``, else ``<repo>/../shared/data``."""
+"""Where the datasets live: ``--data-dir``, else ``$ZOO_DATA_DIR``, else ``<checkout>/../shared/data``."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import os
 from pathlib import Path
 
 from zoo.data.errors import DatasetError
+from zoo.locations import default_data_root
 
 __all__ = ["DEFAULT_DATA_ROOT", "ENV_VAR", "data_root", "dataset_dir", "resolve_dataset"]
 
 ENV_VAR = "ZOO_DATA_DIR"
-# zoo/data/paths.py -> parents[2] is the repository root (the parent of the ``zoo`` package).
-DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# ``<repository checkout>/../shared/data``; None for an installed package (no checkout to be next to).
+DEFAULT_DATA_ROOT: Path | None = default_data_root()
 
 
 def data_root(data_dir: str | Path | None = None) -> Path:
     """The folder that holds the datasets (``mnist/``, ``facades/``, ...).
 
     Precedence: the explicit ``data_dir`` argument, then the ``ZOO_DATA_DIR`` environment variable, then
-    ``<repo root>/../shared/data`` when that folder exists.
+    ``<checkout>/../shared/data`` when ``zoo`` runs from a repository checkout and that folder exists.
 
     >>> data_root("/work/shared/data")  # doctest: +SKIP
     PosixPath('/work/shared/data')
@@ -28,11 +29,11 @@ def data_root(data_dir: str | Path | None = None) -> Path:
     env = os.environ.get(ENV_VAR, "")
     if env:
         return _existing_root(Path(env).expanduser(), f"${ENV_VAR}")
-    if DEFAULT_DATA_ROOT.is_dir():
+    if DEFAULT_DATA_ROOT is not None and DEFAULT_DATA_ROOT.is_dir():
         return DEFAULT_DATA_ROOT
+    where = f"the default {DEFAULT_DATA_ROOT} does not exist" if DEFAULT_DATA_ROOT else "zoo is not in a checkout"
     raise DatasetError(
-        f"no data folder found (the default {DEFAULT_DATA_ROOT} does not exist); "
-        f"set --data-dir or {ENV_VAR} to the folder that holds the datasets"
+        f"no data folder found ({where}); set --data-dir or {ENV_VAR} to the folder that holds the datasets"
     )
 
 

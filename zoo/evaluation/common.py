@@ -23,12 +23,16 @@ def save_image(image: Any, folder: Path | None, name: str, alt: str) -> list[dic
 
 # ------------------------------------------------------------------------------ other training runs as comparisons
 def outputs_roots() -> list[Path]:
-    """Where training runs live: ``$ZOO_OUTPUTS`` when set (only there), else ``./outputs`` and the repository's
-    ``outputs``."""
+    """Where training runs live: ``$ZOO_OUTPUTS`` when set (only there), else ``./outputs`` and, when ``zoo`` runs
+    from a repository checkout, the checkout's ``outputs`` (an installed package looks only in ``./outputs``)."""
+    from zoo.locations import checkout_root
+
     if os.environ.get("ZOO_OUTPUTS"):
         return [Path(os.environ["ZOO_OUTPUTS"]).resolve()]
-    repo = Path(__file__).resolve().parents[2]
-    return list(dict.fromkeys(root.resolve() for root in (Path.cwd() / "outputs", repo / "outputs")))
+    roots = [Path.cwd() / "outputs"]
+    if checkout_root() is not None:
+        roots.append(checkout_root() / "outputs")
+    return list(dict.fromkeys(root.resolve() for root in roots))
 
 
 def find_runs(names: Iterable[str], exclude: str | None = None) -> list[Path]:

@@ -1,9 +1,9 @@
 """Benchmarks: every published checkpoint's quality beside its peer, and its speed, in one run on this machine.
 
-    python -m zoo.bench                 # full run: writes BENCHMARKS.md and benchmarks/results.json
-    python -m zoo.bench --quick         # small subsets (1-2 minutes), used by the tests
-    python -m zoo.bench --models vae-mnist,denoise-gray --out /tmp/bench
-    python -m zoo.bench --models denoise-gray --update   # re-measure one republished model in the full report
+    python -m tools.bench                 # full run: writes BENCHMARKS.md and benchmarks/results.json
+    python -m tools.bench --quick         # small subsets (1-2 minutes), used by the tests
+    python -m tools.bench --models vae-mnist,denoise-gray --out /tmp/bench
+    python -m tools.bench --models denoise-gray --update   # re-measure one republished model in the full report
 
 Quality comes from the same protocols as the model cards (zoo.evaluation). Speed is measured in a fresh child
 process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
@@ -181,7 +181,7 @@ def _image_call(pipe: Any):
 
 def measure_speed(name: str, sizes: list[int], repeats: int, growth: list[int]) -> dict[str, Any]:
     """``speed_of`` in a fresh child process (clean peak memory, no cross-model caching)."""
-    command = [sys.executable, "-m", "zoo.bench", "--speed-child", name, "--sizes", ",".join(map(str, sizes)),
+    command = [sys.executable, "-m", "tools.bench", "--speed-child", name, "--sizes", ",".join(map(str, sizes)),
                "--repeats", str(repeats), "--growth", ",".join(map(str, growth))]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=3600)
@@ -270,7 +270,7 @@ def previous_results(out: Path, quick: bool) -> dict[str, Any]:
     """The results.json that ``--update`` merges into; it must come from this machine and the same mode."""
     path = out / "results.json"
     if not path.is_file():
-        raise BenchError(f"--update needs an earlier full run's {path}: run python -m zoo.bench first")
+        raise BenchError(f"--update needs an earlier full run's {path}: run python -m tools.bench first")
     previous = json.loads(path.read_text(encoding="utf-8"))
     here, there = machine_info(), previous.get("machine", {})
     if (here["cpu"], here["cores"]) != (there.get("cpu"), there.get("cores")):
@@ -285,7 +285,7 @@ def previous_results(out: Path, quick: bool) -> dict[str, Any]:
 
 def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """``previous`` with ``update``'s models, peers and app start replacing theirs, and its run appended."""
-    first = {"command": "python -m zoo.bench" + (" --quick" if previous.get("quick") else ""), "models": "all"}
+    first = {"command": "python -m tools.bench" + (" --quick" if previous.get("quick") else ""), "models": "all"}
     merged = {**previous, "models": {**previous["models"], **update["models"]}}
     merged["peers"], merged["app_cold_start"] = update["peers"], update["app_cold_start"]
     merged["runs"] = [*previous.get("runs", [first]), *update["runs"]]
@@ -293,7 +293,7 @@ def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str,
 
 
 def run(
-    models: list[str] | None, quick: bool, out: Path, command: str = "python -m zoo.bench", update: bool = False
+    models: list[str] | None, quick: bool, out: Path, command: str = "python -m tools.bench", update: bool = False
 ) -> dict[str, Any]:
     import zoo
     from zoo.cards import records_to_json
@@ -450,7 +450,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small subsets; a minute or two")
     parser.add_argument("--models", help="comma-separated names (default: every published checkpoint)")
     parser.add_argument("--out", default=None, help="folder for results.json (default: benchmarks/)")
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update and not models:
         parser.error("--update re-measures the models named by --models")
     command = (
-        "python -m zoo.bench"
+        "python -m tools.bench"
         + (" --quick" if args.quick else "")
         + (f" --models {args.models}" if args.models else "")
         + (" --update" if args.update else "")
