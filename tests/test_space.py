@@ -38,7 +38,7 @@ def test_deploy_uploads_the_app_without_weights_and_preloads_pinned_models(pinne
     assert local_hub.repo_meta(SPACE, repo_type="space")["private"] is True
     files = local_hub.read_files(SPACE, repo_type="space")
     assert {"app.py", "requirements.txt", "README.md", "zoo/__init__.py", "zoo/catalog.json",
-            "zoo/model_cards/template.md", "app_support/__init__.py"} <= set(files)  # fmt: skip
+            "model_cards/template.md", "app_support/__init__.py"} <= set(files)  # fmt: skip
     assert any(p.startswith("examples/") for p in files)
     assert files["app.py"] == (ROOT / "app.py").read_bytes()  # uploaded as it is
     assert not [p for p in files if p.startswith(("hub/", "tests/", "train/", "tools/", "outputs/", "benchmarks/"))]

@@ -1,4 +1,4 @@
-"""Model cards: rendered from the ``zoo/model_cards/`` templates (package data) with huggingface_hub's
+"""Model cards: rendered from the ``model_cards/`` templates (package data in a wheel) with huggingface_hub's
 ``ModelCard``/``ModelCardData``.
 
 Evaluation results travel as long-format records (dataset, metric, value, method, config); the card shows them as a
@@ -16,7 +16,10 @@ from typing import Any
 
 from zoo.errors import PublishError
 
-TEMPLATES = Path(__file__).resolve().parent / "model_cards"
+# The card templates: the repository's top-level model_cards/ in a checkout; inside the package (zoo/model_cards,
+# mapped there by pyproject.toml) once installed.
+_PACKAGED = Path(__file__).resolve().parent / "model_cards"
+TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "model_cards"
 THIS_MODEL = "this model"
 
 TASK_META: dict[str, dict[str, str]] = {

@@ -4,7 +4,7 @@
     python -m zoo.space stage OUT_FOLDER          # write what would be uploaded, for a look (no network)
 
 Uploads, from a repository checkout, exactly: ``app.py``, ``app_support/``, ``zoo/`` (with the catalog in effect),
-``examples/``, ``requirements.txt`` and ``README.md`` with its Space front matter, in one commit made with
+``model_cards/``, ``examples/``, ``requirements.txt`` and ``README.md`` with its Space front matter, in one commit made with
 ``huggingface_hub`` (``create_repo`` + ``upload_folder``; files of an earlier deploy that are no longer part of the app
 are deleted). Never the weights mirror ``hub/``, tests, training code or outputs: the Space's ``zoo`` finds no mirror
 and loads each model from the Hub cache. The README's ``preload_from_hub`` lists every published catalog model with
@@ -28,7 +28,7 @@ from zoo.errors import PublishError, ZooError
 
 # What the Space runs, relative to the checkout: files, and folders copied whole (minus caches).
 SPACE_FILES = ("app.py", "requirements.txt")
-SPACE_FOLDERS = ("app_support", "zoo", "examples")
+SPACE_FOLDERS = ("app_support", "zoo", "model_cards", "examples")
 SKIP = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
