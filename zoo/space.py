@@ -11,7 +11,7 @@ mirror and loads each model from the Hub cache. The README's ``preload_from_hub`
 with its files at its pinned revision, so the Space downloads them at build time (``zoo.load`` then finds them in the
 cache without a download, sha256-checked); anything else is pulled on demand. Models still on revision "main" (published
 to the mirror only) are refused unless ``--allow-unpinned`` (then they preload the Hub's current main). The token comes
-from ``HF_TOKEN`` or ``hf auth login``, never from a flag. """
+from ``HF_TOKEN`` or ``hf auth login``, never from a flag."""
 
 from __future__ import annotations
 
