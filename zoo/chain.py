@@ -25,11 +25,12 @@ from zoo.errors import InputError, ModelNotFoundError
 __all__ = ["DEFAULT_MODELS", "RestorePipeline", "RestoreResult", "RestoreStep", "restore"]
 # (``zoo.restore`` re-exports ``restore``; this module is named ``chain`` so the function and a submodule never clash.)
 
-# Preference order per step: the first published name is used (real-world models first, synthetic ones as fallback).
+# Preference order per step: the first published name is used. The real-world denoiser first; the upscalers see the
+# denoised photo, so the bicubic-trained ones come first (a real-world upscaler would smooth an already clean photo).
 DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
-    "denoise": ("denoise-real", "denoise-color"),
+    "denoise": ("denoise-real", "denoise-color", "denoise-gray"),
     "x2": ("superres-x2",),
-    "x4": ("superres-x4-real", "superres-x4"),
+    "x4": ("superres-x4", "superres-x4-real"),
     "colorize": ("colorize",),
 }
 UPSCALES = (1, 2, 4)
