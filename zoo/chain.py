@@ -164,12 +164,12 @@ class RestorePipeline:
         paint = colorize == "always" or (colorize == "auto" and gray)
         factor = self.fitting_upscale(image.size, upscale)
         if factor < upscale:
+            limit = f"{self.max_output_pixels / 1e6:.3g} megapixels"
+            size = f"{image.width}x{image.height}"
             result.notes.append(
-                f"upscale x{upscale} would give more than {self.max_output_pixels / 1e6:.0f} megapixels for a "
-                f"{image.width}x{image.height} photo; used x{factor}"
+                f"upscale x{upscale} would give more than {limit} for a {size} photo; used x{factor}"
                 if factor > 1
-                else f"upscale x{upscale} would exceed the {self.max_output_pixels / 1e6:.0f}-megapixel limit for "
-                f"a {image.width}x{image.height} photo; skipped it"
+                else f"upscale x{upscale} would give more than {limit} for a {size} photo; skipped it"
             )
         steps = ["denoise"] * (strength != 0) + ["colorize"] * paint + ([f"x{factor}"] if factor > 1 else [])
         current = image
