@@ -95,6 +95,18 @@ def _peer(name: str, exclude_pipe: Any) -> Any | None:
         return None
 
 
+def real_sets(data_dir: str | None, limit: int | None, counts: dict[str, int], missing: list[str]):
+    """``(set name, files)`` of every real-world test set on this machine (every ``MODEL_STRIDE``-th image); fills
+    ``counts`` with the images per set and ``missing`` with the sets that are not here."""
+    for name in REAL_SETS:
+        files = _test_files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
+        if files is None:
+            missing.append(name)
+            continue
+        counts[name] = len(files)
+        yield name, files
+
+
 def cbm3d_blind(image_uint8: np.ndarray) -> tuple[np.ndarray, float, float]:
     """CBM3D with the white-noise estimate of the image as its sigma (at least 1): (uint8 output, sigma, seconds).
     Runs in a worker process (``_run_parallel``)."""
@@ -142,12 +154,7 @@ def evaluate_denoise_real(
     jobs, job_keys, counts, missing = [], [], {}, []
     figure: list[Image.Image] = []
     figure_kinds = ("jpeg q20", "correlated 20", "mixed")
-    for name in REAL_SETS:
-        files = _test_files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
-        if files is None:
-            missing.append(name)
-            continue
-        counts[name] = len(files)
+    for name, files in real_sets(data_dir, limit, counts, missing):
         stride = CBM3D_STRIDE.get(name, 0)
         for index, path in enumerate(files):
             clean = _load_uint8(path, 3)
@@ -311,12 +318,7 @@ def evaluate_superres_real(
     config = f"real x{scale}"
     values: dict[tuple[str, str, str], list[float]] = {}
     counts, missing, figure = {}, [], []
-    for name in REAL_SETS:
-        files = _test_files(name, data_dir, MODEL_STRIDE.get(name, 1), limit)
-        if files is None:
-            missing.append(name)
-            continue
-        counts[name] = len(files)
+    for name, files in real_sets(data_dir, limit, counts, missing):
         for path in files:
             hr = crop_to_multiple(_load_uint8(path, 3), scale)
             low = Image.fromarray(superres_lr(hr, path.name, scale))
