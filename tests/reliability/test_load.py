@@ -39,7 +39,7 @@ def _editor(relative: str) -> dict:
 
 
 def valid_requests() -> list[tuple[str, tuple]]:
-    """(api_name, args) of valid requests over all tabs. The first ten touch the ten tiny models once each."""
+    """(api_name, args) of valid requests over all tabs. The first ones touch each tiny model once (tests/app)."""
     current = ("denoise-gray", "colorize", "superres-x2", "pix2pix-facades", "cyclegan-shapes", "vae-mnist",
                "gan-mnist")  # fmt: skip
     return [
@@ -53,6 +53,7 @@ def valid_requests() -> list[tuple[str, tuple]]:
         ("/gan_sample", ("cgan-mnist", 7, 4, "5")),
         ("/gan_randomise", ("gan-mnist", 9, "any")),
         ("/gan_sample", ("gan-toy", 0, 1, "any")),
+        ("/restore", (_example("restore/parrots_jpeg_q15.jpg"), 1, "auto", True, 10)),  # denoise-real
         ("/pix2pix_painting", ("pix2pix-facades", _editor("pix2pix/facade_labels_2.png"))),
         ("/vae_tab", ("vae-mnist",)),
         ("/vae_model_info", ("vae-fashion",)),
@@ -63,6 +64,7 @@ def valid_requests() -> list[tuple[str, tuple]]:
         ("/gan_model_info", ("cgan-mnist",)),
         ("/gan_interpolate", ("gan-mnist", 1, 2, 5, "any")),
         ("/denoise_notice", ("denoise-gray",)),
+        ("/restore_notice", ()),
         ("/colorize_notice", ("colorize",)),
         ("/super_resolution_notice", ("superres-x2",)),
         ("/pix2pix_notice", ("pix2pix-facades",)),
@@ -131,11 +133,12 @@ def test_concurrent_clients_over_all_tabs(load_server, tiny_zoo_files, tmp_path)
     load = Load(deadline=time.monotonic() + BUDGET_S)
     started = time.perf_counter()
 
-    # Warm-up, all clients at once. Round 1 on cold models: clients i and i+10 race for the same model's first use.
+    # Warm-up, all clients at once. Round 1 on cold models: clients i and i+11 race for the same model's first use.
     # Round 2: the other api_names, so every one has been served once before the baseline RSS is taken.
+    first = len(tiny_zoo_files.names)  # the first requests touch each tiny model once
     with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(lambda i: load.send(clients[i], *requests[i % 10]), range(CLIENTS)))
-        list(pool.map(lambda i: load.send(clients[i], *requests[10 + i % (len(requests) - 10)]), range(CLIENTS)))
+        list(pool.map(lambda i: load.send(clients[i], *requests[i % first]), range(CLIENTS)))
+        list(pool.map(lambda i: load.send(clients[i], *requests[first + i % (len(requests) - first)]), range(CLIENTS)))
     rss_warm = rss_mib(server.process.pid)
 
     # Rounds 3..20: each client walks the whole list of api_names from its own offset.
