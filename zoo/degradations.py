@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,9 +211,6 @@ def blockiness(image: np.ndarray) -> float:
 
 
 # -------------------------------------------------------------------------------------------------------- pipelines
-Op = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, str]]
-
-
 def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
     return float(math.exp(rng.uniform(math.log(low), math.log(high))))
 
@@ -246,12 +242,10 @@ class NoiseRanges:
         return out, f"correlated sigma={sigma:.1f} rho={rho:.2f}" + (" gray" * gray)
 
 
-def jpeg_op(rng: np.random.Generator, quality: tuple[int, int] = (10, 95)) -> Op:
-    def apply(image, rng):
-        q = int(rng.integers(quality[0], quality[1] + 1))
-        return jpeg(image, q), f"jpeg q={q}"
-
-    return apply
+def random_jpeg(image: np.ndarray, rng: np.random.Generator, quality: tuple[int, int] = (10, 95)):
+    """JPEG at a quality drawn uniformly from ``quality`` (inclusive): (image, description)."""
+    q = int(rng.integers(quality[0], quality[1] + 1))
+    return jpeg(image, q), f"jpeg q={q}"
 
 
 @dataclass
@@ -292,10 +286,10 @@ class DenoiseMix:
         return getattr(self.noise, f"{which}_op")(image, rng)
 
     def _jpeg(self, image, rng, ops):
-        image, op = jpeg_op(rng, self.jpeg_quality)(image, rng)
+        image, op = random_jpeg(image, rng, self.jpeg_quality)
         ops.append(op)
         if rng.random() < 0.25:
-            image, op = jpeg_op(rng, self.jpeg_quality)(image, rng)
+            image, op = random_jpeg(image, rng, self.jpeg_quality)
             ops.append(op)
         return image
 
@@ -338,7 +332,7 @@ class DenoiseMix:
             image = quantize(image)
         else:
             raise InputError(f"unknown degradation kind {kind!r}; use one of {', '.join(self.kinds)}")
-        # A blur is part of the scene (the target stays the unblurred photo only when no blur was applied).
+        # The target stays the sharp photo even after a "mixed" blur: the model learns to undo mild lens softness.
         return image, {"ops": ops, "strength": strength(image, clean)}
 
 
@@ -379,7 +373,7 @@ class SuperResMix:
             which = ("gaussian", "poisson", "correlated")[int(rng.integers(3))]
             image, op = getattr(self.noise, f"{which}_op")(image, rng)
             ops.append(op)
-        image, op = jpeg_op(rng, self.jpeg_quality)(image, rng)
+        image, op = random_jpeg(image, rng, self.jpeg_quality)
         ops.append(op)
         return image
 

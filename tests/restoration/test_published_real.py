@@ -10,6 +10,7 @@ degraded by the protocol's own fixed kinds: the floors the issue sets, measured 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from zoo.evaluation.realworld import DENOISE_KINDS, degrade_for_test, sharpness_ratio, superres_lr
@@ -19,6 +20,7 @@ from zoo.noise import add_gaussian_noise
 from .test_published import load_published, offline, real_images  # noqa: F401  (offline: an autouse fixture)
 
 FILES = ("kodim05.png", "kodim15.png", "kodim23.png")
+pytestmark = pytest.mark.realdata  # every check reads kodak24 from the shared datasets
 
 
 def kodak(count: int = 3) -> list[tuple[str, np.ndarray]]:

@@ -34,7 +34,15 @@ from PIL import Image
 from zoo import degradations as deg
 from zoo.cards import THIS_MODEL, EvalRecord
 from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.restoration import BM3D_WORKERS, _load_uint8, _markdown, _mean, _quantize, _test_files
+from zoo.evaluation.restoration import (
+    BM3D_WORKERS,
+    _center_crop,
+    _load_uint8,
+    _markdown,
+    _mean,
+    _quantize,
+    _test_files,
+)
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -179,7 +187,7 @@ def evaluate_denoise_real(
                 if name == "kodak24" and index == 0 and kind in figure_kinds:
                     shown = [outputs[DEGRADED], *(outputs[m] for m in methods if m != THIS_MODEL)]
                     shown += [outputs[THIS_MODEL], clean]
-                    figure += [Image.fromarray(_crop(a, 160)) for a in shown]
+                    figure += [Image.fromarray(_center_crop(a, 160)) for a in shown]
     if not counts:
         from zoo.errors import InputError
 
@@ -265,11 +273,6 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _crop(array: np.ndarray, size: int) -> np.ndarray:
-    top, left = max((array.shape[0] - size) // 2, 0), max((array.shape[1] - size) // 2, 0)
-    return array[top : top + size, left : left + size]
-
-
 def _awgn_check(pipe: Any, synthetic: Any, data_dir: str | None, limit: int | None, records: list) -> list[str]:
     """cbsd68, sigma 25, the synthetic protocol's float noisy images, both models blind: the real-world model must not
     lose much on plain white noise."""
@@ -335,7 +338,7 @@ def evaluate_superres_real(
             if not figure and name == "kodak24":
                 nearest = np.asarray(low.resize((low.width * scale, low.height * scale), Image.Resampling.NEAREST))
                 shown = [nearest, *(outputs[m] for m in methods if m != THIS_MODEL), outputs[THIS_MODEL], hr]
-                figure = [Image.fromarray(_crop(a, 192)) for a in shown]
+                figure = [Image.fromarray(_center_crop(a, 192)) for a in shown]
     if not counts:
         from zoo.errors import InputError
 

@@ -81,7 +81,8 @@ class ColorizePipeline(Pipeline):
         if self.takes_hints:
             from zoo.colorbins import encode_hints
 
-            x = torch.cat([x, to_tensor(encode_hints(hints, (width, height), shape).transpose(1, 2, 0))], dim=1)
+            hint_map = encode_hints(hints, (width, height), shape).transpose(1, 2, 0)
+            x = torch.cat([x, to_tensor(hint_map, self.device)], dim=1)
         with self.autocast():
             ab = self.decode(net(x))
         ab = back_to_size(ab.float(), height, width).clamp(-1.0, 1.0) * AB_SCALE
