@@ -13,9 +13,12 @@ unshuffle; ``--features``, ``--num-layers``).
 patch gets ``zoo.degradations.DenoiseMix`` (Gaussian, signal-dependent and correlated noise, JPEG at quality 10-95,
 combinations in shuffled order, clean patches too); the denoiser is conditioned on the degradation's effective
 strength (RMS error, 0-255) and a small ``StrengthEstimator`` learns to predict that strength from the degraded
-patch, so blind mode needs no white-noise estimator. ``--downscale-sources`` names source folders (e.g. the
-twice-JPEG'd ``imagenet-sample``) that are area-downscaled 2x when loaded, which averages their own JPEG artefacts
-away before they serve as clean targets.
+patch, so blind mode needs no white-noise estimator. ``--estimator-only`` (with ``--init-from`` a finished run) keeps
+that denoiser frozen and trains a new estimator alone; the published ``denoise-real`` is made that way, in two recipes
+(``denoise-real-base``, then ``denoise-real``: 64 features, attention pooling, 128x128 patches), because the estimator
+trained jointly on 64x64 patches over-read white noise (sigma 25 read as ~31-38). ``--downscale-sources`` names
+source folders (e.g. the twice-JPEG'd ``imagenet-sample``) that are area-downscaled 2x when loaded, which averages
+their own JPEG artefacts away before they serve as clean targets.
 """
 
 from __future__ import annotations
@@ -78,6 +81,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--estimator-features", type=int, default=32, help="width of the learned strength estimator")
     parser.add_argument(
+        "--estimator-pooling",
+        choices=["mean", "attention"],
+        default="mean",
+        help="how the estimator pools its per-block strengths: a plain mean, or learned weights (attention)",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -113,7 +122,11 @@ class DenoiseTask(engine.Task):
         if self.real:
             from zoo.nets import StrengthEstimator
 
-            estimator = StrengthEstimator(in_channels=a.channels, features=getattr(a, "estimator_features", 32))
+            estimator = StrengthEstimator(
+                in_channels=a.channels,
+                features=getattr(a, "estimator_features", 32),
+                pooling=getattr(a, "estimator_pooling", "mean"),
+            )
             self.nets["estimator"] = estimator
             self.optimizers["estimator"] = self.adam(estimator)
 

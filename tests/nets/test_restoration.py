@@ -82,6 +82,26 @@ class TestStrengthEstimator(NetTesterMixin):
         assert net.strength_map(noisy).shape == (1, 1, 4, 4)
 
 
+class TestStrengthEstimatorAttention(TestStrengthEstimator):
+    init_kwargs: ClassVar[dict[str, Any]] = {"in_channels": 3, "features": 4, "pooling": "attention"}
+
+    def test_attention_pooling_is_a_weighted_mean_of_the_map(self) -> None:
+        net = self.make_net().eval()
+        x = uniform(2, 3, 32, 40)
+        strength = net.strength_map(x).flatten(1)
+        pooled = net(x)
+        assert (pooled >= strength.min(1).values - 1e-6).all() and (pooled <= strength.max(1).values + 1e-6).all()
+        with torch.no_grad():  # constant weight logits: attention pooling is the plain mean
+            last = net.body[-1]
+            last.weight[1].zero_()
+            last.bias[1] = 0.0
+        assert torch.allclose(net(x), strength.mean(1), atol=1e-6)
+
+    def test_unknown_pooling_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="pooling"):
+            StrengthEstimator(pooling="max")
+
+
 class TestDRUNet(NetTesterMixin):
     net_class = DRUNet
     init_kwargs: ClassVar[dict[str, Any]] = {"widths": (4, 8, 16), "blocks": 1}

@@ -210,8 +210,14 @@ def test_superres_recipes_parse():
     from train import denoise
 
     denoise.add_flags(parser)
-    args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")
-    assert args.degradations == "real" and args.init_from == "denoise-color"
+    args = engine.parse_args(parser, ["--config", "denoise-real-base"], "denoise")
+    assert args.degradations == "real" and args.init_from == "denoise-color" and not args.estimator_only
+    assert args.output_dir == "outputs/denoise-real-base"
+    parser = engine.base_parser("test")
+    denoise.add_flags(parser)
+    args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")  # stage 2 starts from stage 1's run
+    assert args.estimator_only and args.init_from == "outputs/denoise-real-base/final"
+    assert args.estimator_pooling == "attention"
 
 
 def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeypatch):
@@ -222,8 +228,9 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
             "--blocks", "1", "--resolution", "16", "--patches-per-image", "2", "--no-eval"]  # fmt: skip
     first = run("denoise", tmp_path / "first", data_root, *tiny)
     second = run("denoise", tmp_path / "second", data_root, *tiny, "--init-from", str(first), "--estimator-only",
-                 "--estimator-features", "8")  # fmt: skip
+                 "--estimator-features", "8", "--estimator-pooling", "attention")  # fmt: skip
     before, after = zoo.load(first), zoo.load(second)
     for key, value in before.models["model"].state_dict().items():
         torch.testing.assert_close(after.models["model"].state_dict()[key], value)
     assert after.models["estimator"].config.features == 8
+    assert after.models["estimator"].config.pooling == "attention"

@@ -197,13 +197,21 @@ class StrengthEstimator(ZooNet):
     position, and ``forward`` averages it. Unlike a white-noise estimator it is trained on the same mix as the
     denoiser (JPEG blocks, correlated and signal-dependent noise), so it does not read 0 for a blocky or grainy photo.
     Any H, W (multiples of 8 are exact; others are cropped by the strides). About 0.1 M parameters.
+
+    ``pooling="attention"`` adds a second output channel, a per-position weight logit; ``forward`` is then the
+    softmax-weighted mean over positions. The net learns where to look: white noise is read from flat regions
+    (texture reads as noise to a small receptive field and made ``mean`` pooling over-read AWGN sigma 25 as ~31),
+    JPEG blocking from edges and texture, where its error is.
     """
 
     required_multiple = 8
 
     @register_to_config
-    def __init__(self, in_channels: int = 3, features: int = 32) -> None:
+    def __init__(self, in_channels: int = 3, features: int = 32, pooling: str = "mean") -> None:
         super().__init__()
+        if pooling not in ("mean", "attention"):
+            raise ValueError(f"pooling must be 'mean' or 'attention', not {pooling!r}")
+        self.pooling = pooling
         f = int(features)
         self.body = nn.Sequential(
             nn.Conv2d(in_channels, f, 3, padding=1),
@@ -216,16 +224,26 @@ class StrengthEstimator(ZooNet):
             nn.ReLU(inplace=True),
             nn.Conv2d(2 * f, 2 * f, 3, padding=1),
             nn.ReLU(inplace=True),
-            nn.Conv2d(2 * f, 1, 1),
+            nn.Conv2d(2 * f, 2 if pooling == "attention" else 1, 1),
         )
+
+    def outputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The strength map ``[N, 1, h, w]`` (0-1 scale) and, for attention pooling, the weight logits."""
+        out = self.body(x - 0.5)
+        strength = F.softplus(out[:, :1]) * 0.05
+        return strength, (out[:, 1:2] if self.pooling == "attention" else None)
 
     def strength_map(self, x: torch.Tensor) -> torch.Tensor:
         """``[N, C, H, W]`` in [0, 1] -> ``[N, 1, ~H/8, ~W/8]`` non-negative strengths (0-1 scale)."""
-        return F.softplus(self.body(x - 0.5)) * 0.05
+        return self.outputs(x)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[N, C, H, W]`` in [0, 1] -> ``[N]`` the mean predicted strength (0-1 scale)."""
-        return self.strength_map(x).mean(dim=(1, 2, 3))
+        """``[N, C, H, W]`` in [0, 1] -> ``[N]`` the pooled predicted strength (0-1 scale)."""
+        strength, logits = self.outputs(x)
+        if logits is None:
+            return strength.mean(dim=(1, 2, 3))
+        weights = torch.softmax(logits.flatten(1).float(), dim=1)
+        return (strength.flatten(1).float() * weights).sum(dim=1)
 
 
 def upsampling_factors(scale: int) -> list[int]:
