@@ -4,6 +4,8 @@ its size budget, and rebuild it from the Hub.
     python -m zoo.mirror compact [NAME ...]   # card images -> WebP within the budget; card links + catalog sha256
     python -m zoo.mirror check                # sizes per checkpoint and in total against the budgets; exit 1 if over
     python -m zoo.mirror pull [NAME ...]      # rebuild the mirror from the Hub at each model's pinned revision
+    python -m zoo.mirror half [NAME ...] [--data-dir DIR] [--limit N] [--dry-run]
+                                              # float32 weights -> float16 where no card number moves (zoo.halving)
 
 The mirror holds exactly the files of each published Hub repo (what loading needs: ``pipeline.json``, configs,
 safetensors weights, ``golden.safetensors``, plus the model card and a small card image set), so ``zoo.load`` works
@@ -11,6 +13,14 @@ offline. ``compact`` is idempotent: a checkpoint whose images already meet the b
 (``zoo.publish``) compacts the images of the folder it publishes, so the Hub and the mirror receive the same small
 files. A model whose pinned Hub revision still holds the old images is unpinned (revision "main") by ``compact``,
 until ``python -m zoo.publish hub/<org>/<name> --name NAME --to hub`` uploads the compacted files and pins them.
+
+``half`` (no names: every checkpoint with float32 weights) runs each model's evaluation protocol with the float32
+weights and with float16 copies (peers off, float32 compute) and keeps the float16 weights only when every number of
+the model's own rows stays within its metric kind's tolerance (0.05 dB for PSNR, 0.002 for SSIM, ...; the table is in
+``zoo/halving.py``); it then rewrites ``golden.safetensors`` from the float16 weights, adds a "Weights in float16"
+section to the card, and records the new sha256 in the catalog (unpinning the revision like ``compact``). A model that
+moves is left untouched and the line says which number moved by how much; checkpoints already in float16 are skipped.
+It evaluates every model twice (minutes to hours for the photo models); ``--limit`` checks on fewer test items.
 """
 
 from __future__ import annotations
@@ -121,7 +131,7 @@ def checkpoint_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     found = (p.parent for p in root.glob("*/*/pipeline.json"))
-    return sorted(f for f in found if not f.name.endswith((".staging", ".old", ".compact")))
+    return sorted(f for f in found if not f.name.endswith((".staging", ".old", ".compact", ".half")))
 
 
 def folder_bytes(folder: Path) -> int:
@@ -226,15 +236,8 @@ def _entries_by_repo() -> dict[str, registry.ModelEntry]:
     return {entry.repo_id: entry for entry in registry.catalog().values()}
 
 
-def compact_mirror(names: list[str] | None = None, dry_run: bool = False, log=print) -> list[Compaction]:
-    """Compact every checkpoint of the mirror (or the named ones) and record the new files in the catalog.
-
-    A catalog entry's mirror folder must match its recorded sha256 values before it is touched; afterwards the entry's
-    ``files`` hold the new values (and a pinned revision becomes "main" until the compacted files are on the Hub)."""
-    from zoo.hub import file_hashes, require_mirror, verify_files
-
-    root = require_mirror()
-    by_repo = _entries_by_repo()
+def _select_folders(root: Path, names: list[str] | None) -> list[Path]:
+    """The mirror's checkpoint folders, or those of the named models (catalog names or repo ids)."""
     folders = checkpoint_folders(root)
     if names:
         wanted = {registry.get_entry(n).repo_id if registry.get_entry(n) else n for n in names}
@@ -242,6 +245,53 @@ def compact_mirror(names: list[str] | None = None, dry_run: bool = False, log=pr
         missing = wanted - {f.relative_to(root).as_posix() for f in folders}
         if missing:
             raise PublishError(f"not in the mirror {root}: {', '.join(sorted(missing))}")
+    return folders
+
+
+def rewrite_folder(folder: Path, edit, suffix: str = ".compact"):
+    """Apply ``edit(copy)`` to a copy of ``folder`` made next to it, then swap the copy in (the folder is never seen
+    half-written; an error in ``edit`` leaves it as it was). Returns what ``edit`` returns."""
+    staging = folder.with_name(folder.name + suffix)
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(folder, staging, copy_function=shutil.copy2)
+    try:
+        value = edit(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old)
+    return value
+
+
+def _record_files(entry: registry.ModelEntry | None, folder: Path, old_files: str, log=print) -> None:
+    """Write the new sha256 of a rewritten mirror folder into its catalog entry; a pinned revision (whose Hub commit
+    still holds ``old_files``) becomes "main" until the new files are uploaded."""
+    from zoo.hub import file_hashes
+
+    if entry is None or not entry.files:
+        return
+    fields = {"files": file_hashes(folder)}
+    if entry.revision != "main":
+        fields["revision"] = "main"
+        log(f"{entry.name}: unpinned (revision {entry.revision[:12]} on the Hub holds {old_files}); "
+            f"upload with: python -m zoo.publish {folder} --name {entry.name} --to hub")  # fmt: skip
+    registry.update_entry(entry.name, **fields)
+
+
+def compact_mirror(names: list[str] | None = None, dry_run: bool = False, log=print) -> list[Compaction]:
+    """Compact every checkpoint of the mirror (or the named ones) and record the new files in the catalog.
+
+    A catalog entry's mirror folder must match its recorded sha256 values before it is touched; afterwards the entry's
+    ``files`` hold the new values (and a pinned revision becomes "main" until the compacted files are on the Hub)."""
+    from zoo.hub import require_mirror, verify_files
+
+    root = require_mirror()
+    by_repo = _entries_by_repo()
+    folders = _select_folders(root, names)
     results = []
     for folder in folders:
         repo_id = folder.relative_to(root).as_posix()
@@ -254,26 +304,56 @@ def compact_mirror(names: list[str] | None = None, dry_run: bool = False, log=pr
         if dry_run:
             result = compact_folder(folder, dry_run=True)
         else:
-            staging = folder.with_name(folder.name + ".compact")
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(folder, staging, copy_function=shutil.copy2)
-            result = compact_folder(staging)
+            result = rewrite_folder(folder, compact_folder)
             result.folder = folder
-            old = folder.with_name(folder.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            staging.rename(folder)
-            shutil.rmtree(old)
-            if entry is not None and entry.files:
-                fields = {"files": file_hashes(folder)}
-                if entry.revision != "main":
-                    fields["revision"] = "main"
-                    log(f"{entry.name}: unpinned (revision {entry.revision[:12]} on the Hub holds the old images); "
-                        f"upload with: python -m zoo.publish {folder} --name {entry.name} --to hub")  # fmt: skip
-                registry.update_entry(entry.name, **fields)
+            _record_files(entry, folder, "the old images", log)
         log(f"{repo_id}: card images {result.before / KIB:.0f} KiB -> {result.after / KIB:.0f} KiB "
             f"({len(result.renamed)} re-encoded as WebP){' (dry run)' if dry_run else ''}")  # fmt: skip
         results.append(result)
+    return results
+
+
+# ------------------------------------------------------------------------------------------------ float16 weights
+def half_mirror(
+    names: list[str] | None = None,
+    data_dir: str | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    tolerance: dict[str, float] | None = None,
+    log=print,
+) -> list:
+    """Store the weights of every checkpoint of the mirror (or the named ones) in float16 where the model's evaluation
+    numbers stay within tolerance (``zoo.halving.halve_folder``), and record the new files in the catalog.
+
+    A catalog entry's mirror folder must match its recorded sha256 values before it is evaluated; afterwards the
+    entry's ``files`` hold the new values (a pinned revision becomes "main" until the float16 files are on the Hub).
+    One line per checkpoint; a checkpoint whose protocol cannot run here (no test data) is reported and the others
+    go on, then ``PublishError`` names the failures. Returns the ``Halving`` results."""
+    from zoo.halving import halve_folder, has_float32_weights
+    from zoo.hub import require_mirror, verify_files
+
+    root = require_mirror()
+    by_repo = _entries_by_repo()
+    results, failed = [], []
+    for folder in _select_folders(root, names):
+        repo_id = folder.relative_to(root).as_posix()
+        entry = by_repo.get(repo_id)
+        name = entry.name if entry is not None else folder.name
+        try:
+            if entry is not None and entry.files and has_float32_weights(folder):
+                verify_files(folder, entry.files, f"{entry.name} (mirror {folder})")
+            result = halve_folder(folder, data_dir, limit, tolerance, dry_run, name=name,
+                                  replace=lambda target, edit: rewrite_folder(target, edit, ".half"))  # fmt: skip
+        except (ZooError, NotImplementedError) as error:
+            failed.append(name)
+            log(f"{repo_id}: not checked: {error}")
+            continue
+        if result.kept_fp16:
+            _record_files(entry, folder, "the float32 weights", log)
+        log(f"{repo_id}: {result.summary()}")
+        results.append(result)
+    if failed:
+        raise PublishError(f"could not check {', '.join(failed)} (see above)")
     return results
 
 
@@ -358,6 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     pull_parser.add_argument("names", nargs="*", help="catalog names (default: every published model)")
     pull_parser.add_argument("--endpoint", help="Hub endpoint (default: $HF_ENDPOINT or huggingface.co)")
     pull_parser.add_argument("--force", action="store_true", help="download even folders that match the catalog")
+    half = commands.add_parser("half", help="float16 weights where the model's numbers stay within tolerance")
+    half.add_argument("names", nargs="*", help="catalog names or repo ids (default: every float32 checkpoint)")
+    half.add_argument("--data-dir", help="data root (default: $ZOO_DATA_DIR or ../shared/data)")
+    half.add_argument("--limit", type=int, help="evaluate on at most N test items (a weaker check)")
+    half.add_argument("--dry-run", action="store_true", help="evaluate and compare; write nothing")
     args = parser.parse_args(argv)
     try:
         if args.command == "compact":
@@ -365,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "check":
             return 0 if check() else 1
+        if args.command == "half":
+            half_mirror(args.names, data_dir=args.data_dir, limit=args.limit, dry_run=args.dry_run)
+            return 0
         pull(args.names, endpoint=args.endpoint, force=args.force)
         return 0
     except ZooError as error:
