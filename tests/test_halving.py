@@ -272,3 +272,11 @@ def test_half_runs_the_real_denoise_protocol_without_its_bm3d_peer(isolated_zoo,
     assert result.ignored == ["seconds per image"]
     assert dtypes(target) == {"model/diffusion_pytorch_model.safetensors": {"F32", "I64"}}  # dry run
     print(result.summary())
+
+
+@pytest.mark.parametrize(
+    ("metric", "kind"),
+    [("hue spread", "hue"), ("hue spread ratio", "ratio"), ("ab AuC", "share"), ("PSNR (Y)", "dB")],
+)
+def test_colourisation_measures_have_their_own_tolerance(metric, kind):
+    assert halving.metric_kind(metric) == kind

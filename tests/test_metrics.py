@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -9,10 +10,15 @@ import pytest
 
 from zoo.errors import InputError
 from zoo.metrics import (
+    HUE_CHROMA_FLOOR,
+    ab_accuracy,
+    ab_accuracy_auc,
+    ab_channels,
     colourfulness,
     crop_to_multiple,
     feature_statistics,
     frechet_distance,
+    hue_spread,
     knn_accuracy,
     mask_iou,
     psnr,
@@ -174,6 +180,95 @@ def test_colourfulness_uses_population_statistics() -> None:
     image = np.array([[[255.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
     # rg = (255, 0), yb = (127.5, 0): standard deviations and means are both (127.5, 63.75).
     assert colourfulness(image) == pytest.approx(1.3 * math.hypot(127.5, 63.75), abs=1e-10)
+
+
+def _halves(left: tuple[int, int, int], right: tuple[int, int, int], size: int = 8) -> np.ndarray:
+    image = np.zeros((size, size, 3), dtype=np.uint8)
+    image[:, : size // 2] = left
+    image[:, size // 2 :] = right
+    return image
+
+
+def test_hue_spread_of_a_single_hue_is_zero_at_any_chroma() -> None:
+    from zoo.color import lab_to_rgb
+
+    # A sepia ramp: one hue (b/a = 2), chroma 11 to 45, lightness 30 to 80; 8-bit rounding bends the hue very slightly.
+    steps = np.linspace(0.0, 1.0, 64)
+    lab = np.stack([30 + 50 * steps, 5 + 15 * steps, 10 + 30 * steps], axis=1)[None]
+    sepia = np.rint(lab_to_rgb(lab) * 255).astype(np.uint8)
+    assert hue_spread(sepia) < 0.002
+    assert hue_spread(_halves((255, 0, 0), (255, 0, 0))) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_hue_spread_of_red_and_blue_halves_has_the_closed_form() -> None:
+    # Published CIE Lab (D65) of sRGB red (53.24, 80.09, 67.20) and blue (32.30, 79.19, -107.86): with equal pixel
+    # counts, spread = 1 - |ab_red + ab_blue| / (C_red + C_blue) = 1 - 164.39 / 238.36 = 0.3103.
+    red, blue = (80.0925, 67.2032), (79.1875, -107.8602)
+    expected = 1 - math.hypot(red[0] + blue[0], red[1] + blue[1]) / (math.hypot(*red) + math.hypot(*blue))
+    assert expected == pytest.approx(0.3103, abs=1e-4)
+    assert hue_spread(_halves((255, 0, 0), (0, 0, 255))) == pytest.approx(expected, abs=1e-3)
+    assert hue_spread(_halves((255, 0, 0), (0, 0, 255)).astype(np.float64) / 255, data_range=1.0) == pytest.approx(
+        expected, abs=1e-3
+    )
+
+
+def test_hue_spread_of_opposite_hues_of_equal_chroma_is_one() -> None:
+    ab = np.zeros((4, 4, 2))
+    ab[:2] = (30.0, 0.0)
+    ab[2:] = (-30.0, 0.0)
+    assert hue_spread(ab, ab=True) == pytest.approx(1.0, abs=1e-12)
+    ab[2:] = (0.0, 30.0)  # 90 degrees apart: R = |(30, 30)| / 60 = 1 / sqrt(2)
+    assert hue_spread(ab, ab=True) == pytest.approx(1 - 1 / math.sqrt(2), abs=1e-12)
+    # Lab (60, +-30, 0) as 8-bit RGB (pink and teal): nearly opposite after rounding.
+    assert hue_spread(_halves((194, 125, 146), (72, 159, 144))) > 0.98
+
+
+def test_hue_spread_ignores_achromatic_pixels_and_gray_is_zero() -> None:
+    gray = np.repeat(_random_image((16, 16))[..., None], 3, axis=2)
+    assert hue_spread(gray) == 0.0
+    assert hue_spread(np.zeros((4, 4, 3))) == 0.0
+    ab = np.zeros((4, 4, 2))
+    ab[0] = (40.0, 0.0)  # one strong hue...
+    ab[1] = (0.0, HUE_CHROMA_FLOOR * 0.9)  # ...and faint tints of other hues, below the floor: ignored
+    ab[2] = (-HUE_CHROMA_FLOOR * 0.9, 0.0)
+    assert hue_spread(ab, ab=True) == pytest.approx(0.0, abs=1e-12)
+    assert hue_spread(ab, ab=True, chroma_floor=1.0) > 0.1  # counted once the floor is lowered
+    with pytest.raises(InputError):
+        hue_spread(np.zeros((4, 4)))
+
+
+def test_ab_auc_is_one_for_identical_images_and_falls_with_the_error() -> None:
+    image = _random_image((16, 16, 3))
+    assert ab_accuracy_auc(image, image) == 1.0
+    assert np.all(ab_accuracy(image, image) == 1.0)
+    aucs = []
+    for shift in (0, 20, 60, 120):  # push red up and blue down: a growing ab error
+        shifted = np.clip(image.astype(int) + np.array([shift, 0, -shift]), 0, 255).astype(np.uint8)
+        aucs.append(ab_accuracy_auc(image, shifted))
+    assert aucs[0] == 1.0 and all(a > b for a, b in itertools.pairwise(aucs))
+    gray = np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2)
+    # The gray estimate's error is the reference's chroma: the AuC is 1 - mean(min(C, 150)) / 150 (up to the grid).
+    chroma = np.hypot(*ab_channels(image).reshape(-1, 2).T)
+    assert ab_accuracy_auc(image, gray) == pytest.approx(1 - np.minimum(chroma, 150).mean() / 150, abs=0.01)
+
+
+@pytest.mark.parametrize("distance", [0.5, 30.5, 75.25, 149.5])
+def test_ab_auc_of_a_constant_shift_is_one_minus_d_over_150(distance) -> None:
+    reference = np.random.default_rng(0).uniform(-60, 60, size=(8, 8, 2))
+    estimate = reference + distance * np.array([0.6, 0.8])  # |shift| = distance
+    accuracy = ab_accuracy(reference, estimate, [0, distance - 0.01, distance + 0.01, 150], ab=True)
+    assert accuracy.tolist() == [0.0, 0.0, 1.0, 1.0]  # no pixel within d, every pixel within anything above
+    expected = 1 - distance / 150
+    tolerance = 1e-9 if distance % 1 == 0.5 else 0.5 / 150  # exact halfway between thresholds
+    assert ab_accuracy_auc(reference, estimate, ab=True) == pytest.approx(expected, abs=tolerance)
+    assert ab_accuracy_auc(reference, reference + 200.0, ab=True) == 0.0  # beyond every threshold
+
+
+def test_ab_accuracy_needs_matching_shapes() -> None:
+    with pytest.raises(InputError):
+        ab_accuracy_auc(np.zeros((4, 4, 3)), np.zeros((4, 5, 3)))
+    with pytest.raises(InputError):
+        ab_accuracy_auc(np.zeros((4, 4, 3)), np.zeros((4, 4, 3)), max_threshold=0)
 
 
 def test_sharpness_of_a_ramp_has_the_closed_form_and_blur_lowers_it() -> None:

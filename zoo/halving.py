@@ -37,8 +37,9 @@ FID           classifier-FID                                                    
 BCE/pixel     BCE per pixel (nats per pixel)                                    0.0005
 count         classes covered                                                   0 (must not change)
 share         accuracy, kNN / label / colour / background accuracy,             0.001 (0.1 percentage point)
-              translation success, x coverage, in range (0-1)
-ratio         colourfulness ratio, sharpness ratio                              0.01
+              translation success, x coverage, in range, ab AuC (0-1)
+ratio         colourfulness ratio, sharpness ratio, hue spread ratio            0.01
+hue           hue spread (0-1, zoo.metrics.hue_spread)                          0.005
 nats          ELBO, BCE, KL (nats per image)                                    0.1 nats
 MAE           L1 (0-1 scale), error (mean |y - sin x|)                          0.0005
 other         anything not matched above                                        0.001 (conservative)
@@ -71,6 +72,7 @@ TOLERANCES: dict[str, tuple[float | None, str]] = {
     "count": (0.0, ""),
     "share": (0.001, ""),
     "ratio": (0.01, ""),
+    "hue": (0.005, ""),
     "nats": (0.1, " nats"),
     "MAE": (0.0005, ""),
     "other": (0.001, ""),
@@ -84,7 +86,8 @@ _KIND_RULES: tuple[tuple[str, str], ...] = (
     ("FID", r"\bfid\b"),
     ("BCE/pixel", r"\bper pixel\b"),
     ("count", r"\bclasses covered\b"),
-    ("share", r"\baccuracy\b|\bsuccess\b|\bcoverage\b|^in range$"),
+    ("share", r"\baccuracy\b|\bsuccess\b|\bcoverage\b|^in range$|\bauc\b"),
+    ("hue", r"^hue spread$"),
     ("ratio", r"\bratio\b"),
     ("nats", r"^(elbo|bce|kl)$"),
     ("MAE", r"^(l1|mae|error)$"),

@@ -10,6 +10,10 @@ Conventions, fixed so numbers compare with published tables:
   sigma=1.5, use_sample_covariance=False``: 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03, averaged over the
   'valid' region of the filter (5 pixels lost on each side); no automatic downsampling. Colour images: mean of the
   per-channel SSIM.
+- Colour measures for colourisation: ``colourfulness`` (Hasler & Suesstrunk 2003, RGB), ``hue_spread`` (1 - the
+  chroma-weighted mean resultant length of the Lab hue angle, chroma floor ``HUE_CHROMA_FLOOR`` = 5) and
+  ``ab_accuracy`` / ``ab_accuracy_auc`` (Zhang et al. 2016's raw accuracy of ab within thresholds 0..150 and its
+  normalised area under the curve), all in CIE Lab D65 from ``zoo.color``.
 
 Example::
 
@@ -29,10 +33,16 @@ import numpy as np
 from zoo.errors import InputError
 
 __all__ = [
+    "AB_AUC_MAX_THRESHOLD",
+    "HUE_CHROMA_FLOOR",
+    "ab_accuracy",
+    "ab_accuracy_auc",
+    "ab_channels",
     "colourfulness",
     "crop_to_multiple",
     "feature_statistics",
     "frechet_distance",
+    "hue_spread",
     "knn_accuracy",
     "mask_iou",
     "psnr",
@@ -42,6 +52,12 @@ __all__ = [
     "y_psnr",
     "y_ssim",
 ]
+
+# Hue spread: pixels whose CIE Lab chroma sqrt(a^2 + b^2) is below this are treated as achromatic and ignored (5 Lab
+# units: about the smallest colour difference a viewer notices as a tint; JPEG noise on a gray wall stays below it).
+HUE_CHROMA_FLOOR = 5.0
+# Zhang, Isola & Efros (2016) "raw accuracy": ab-distance thresholds swept from 0 to 150 Lab units.
+AB_AUC_MAX_THRESHOLD = 150.0
 
 SSIM_SIGMA = 1.5
 SSIM_WINDOW = 11
@@ -216,6 +232,90 @@ def colourfulness(image_rgb: np.ndarray) -> float:
     spread = math.sqrt(float(rg.std()) ** 2 + float(yb.std()) ** 2)
     offset = math.sqrt(float(rg.mean()) ** 2 + float(yb.mean()) ** 2)
     return spread + 0.3 * offset
+
+
+def ab_channels(image_rgb: np.ndarray, data_range: float = 255.0) -> np.ndarray:
+    """CIE Lab (D65, ``zoo.color``) a and b of an ``[H, W, 3]`` sRGB image as ``[H, W, 2]`` float64 (0-255 values by
+    default; ``data_range=1`` for [0, 1]). Compute it once per image to feed ``hue_spread`` / ``ab_accuracy``."""
+    from zoo.color import rgb_to_lab
+
+    image = np.asarray(image_rgb, dtype=np.float64)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise InputError(f"ab_channels needs an [H, W, 3] RGB image, got shape {image.shape}.")
+    return rgb_to_lab(image / data_range)[..., 1:].astype(np.float64)
+
+
+def _ab_of(image: np.ndarray, data_range: float, ab: bool) -> np.ndarray:
+    if ab:
+        array = np.asarray(image, dtype=np.float64)
+        if array.shape[-1:] != (2,):
+            raise InputError(f"ab=True needs [..., 2] (a, b) values, got shape {array.shape}.")
+        return array.reshape(-1, 2)
+    return ab_channels(image, data_range).reshape(-1, 2)
+
+
+def hue_spread(
+    image_rgb: np.ndarray, chroma_floor: float = HUE_CHROMA_FLOOR, data_range: float = 255.0, ab: bool = False
+) -> float:
+    """How many different hues an image holds: ``1 - R``, R the chroma-weighted mean resultant length of the hue angle.
+
+    Each pixel's hue is ``h = atan2(b, a)`` in CIE Lab (D65) and its chroma ``C = sqrt(a^2 + b^2)``; pixels with
+    ``C < chroma_floor`` (default 5 Lab units) are achromatic and ignored. With weights C,
+    ``R = |sum C (cos h, sin h)| / sum C = |sum (a, b)| / sum C``. 0 = a single hue at any chroma (a sepia or brown
+    image), near 1 = hues balanced all around the circle (opposite hues of equal weight give exactly 1). 0.0 for an
+    image with no chromatic pixel (gray). The measure is circular statistics' "circular variance", weighted by chroma
+    so that faint tints count less than strong colours. Input: ``[H, W, 3]`` RGB on the 0-``data_range`` scale, or
+    (``ab=True``) precomputed ``[..., 2]`` Lab ab values (``ab_channels``).
+    """
+    values = _ab_of(image_rgb, data_range, ab)
+    chroma = np.hypot(values[:, 0], values[:, 1])
+    chromatic = (chroma >= chroma_floor).astype(np.float64)
+    total = float(chroma @ chromatic)
+    if total <= 0.0:
+        return 0.0
+    resultant = float(np.hypot(*(chromatic @ values))) / total
+    return float(min(max(1.0 - resultant, 0.0), 1.0))
+
+
+def ab_accuracy(
+    reference_rgb: np.ndarray,
+    estimate_rgb: np.ndarray,
+    thresholds: np.ndarray | list[float] | None = None,
+    data_range: float = 255.0,
+    ab: bool = False,
+) -> np.ndarray:
+    """Zhang, Isola & Efros (2016) raw accuracy: for each threshold t, the share of pixels whose Lab ab Euclidean
+    distance to the reference, ``sqrt((a - a_ref)^2 + (b - b_ref)^2)``, is at most t. ``thresholds`` default to
+    0, 1, ..., 150. Returns float64 ``[len(thresholds)]``. Inputs as ``hue_spread``'s (RGB or, ``ab=True``, ab)."""
+    _check_same_shape(np.asarray(reference_rgb), np.asarray(estimate_rgb), "ab_accuracy")
+    reference = _ab_of(reference_rgb, data_range, ab)
+    estimate = _ab_of(estimate_rgb, data_range, ab)
+    if thresholds is None:
+        thresholds = np.arange(0.0, AB_AUC_MAX_THRESHOLD + 0.5, 1.0)
+    thresholds = np.asarray(thresholds, dtype=np.float64).reshape(-1)
+    distances = np.sort(np.hypot(*(estimate - reference).T))
+    return np.searchsorted(distances, thresholds, side="right") / max(len(distances), 1)
+
+
+def ab_accuracy_auc(
+    reference_rgb: np.ndarray,
+    estimate_rgb: np.ndarray,
+    max_threshold: float = AB_AUC_MAX_THRESHOLD,
+    step: float = 1.0,
+    data_range: float = 255.0,
+    ab: bool = False,
+) -> float:
+    """Area under Zhang et al. (2016)'s raw-accuracy curve, normalised to [0, 1]: ``ab_accuracy`` at thresholds
+    ``0, step, ..., max_threshold`` (default 0..150 Lab units, step 1), integrated by the trapezoid rule and divided
+    by ``max_threshold``. 1.0 for identical ab; a constant ab error of d gives ``1 - d / max_threshold`` (exactly for
+    d halfway between thresholds); the gray baseline (ab = 0) typically scores high (Zhang: 89%), since most pixels
+    have low chroma, so compare against it."""
+    if not (max_threshold > 0 and step > 0):
+        raise InputError(f"ab_accuracy_auc needs max_threshold > 0 and step > 0, got {max_threshold}, {step}.")
+    thresholds = np.arange(0.0, max_threshold + step / 2, step)
+    accuracy = ab_accuracy(reference_rgb, estimate_rgb, thresholds, data_range, ab)
+    area = float(np.sum((accuracy[1:] + accuracy[:-1]) * np.diff(thresholds)) / 2.0)
+    return area / float(thresholds[-1])
 
 
 def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

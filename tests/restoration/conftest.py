@@ -119,10 +119,11 @@ def super_resolver(scale: int = 2, num_blocks: int = 1, seed: int = 0):
     return SuperResolutionPipeline({"model": net}, {"scale": scale, "channels": 3, "protocol": "superres-photo"})
 
 
-def colouriser(seed: int = 0):
+def colouriser(seed: int = 0, hints: bool = False):
+    """A tiny random colouriser; ``hints=True``: a 4-input-channel network whose pipeline takes colour hints."""
     from zoo.nets import ColorizationUNet
     from zoo.pipelines import ColorizePipeline
 
     torch.manual_seed(seed)
-    net = ColorizationUNet(num_downs=3, ngf=4)
+    net = ColorizationUNet(in_channels=4 if hints else 1, num_downs=3, ngf=4)
     return ColorizePipeline({"model": net}, {"working_size": 64, "protocol": "colorize"})

@@ -13,8 +13,10 @@ Record keys (``EvalRecord``: dataset, metric, value, method, config):
   k-th image; plain ``<set>`` when k is 1); ``(<set>, "seconds per image")`` for the model (and BM3D on its subset).
 - superres-photo: ``(<set>, "PSNR (Y)" | "SSIM (Y)", config "x<scale>")`` and ``(<set>, "seconds per image",
   "x<scale>")`` for "this model" and "bicubic".
-- colorize: ``(<set>, "PSNR", None)`` for "this model" and "gray baseline", ``(<set>, "colourfulness ratio")`` for
-  both (the baseline's is 0).
+- colorize: ``(<set>, "PSNR" | "colourfulness ratio" | "hue spread" | "hue spread ratio" | "ab AuC", None)`` for
+  "this model", each loss variant and "gray baseline" (whose colourfulness and hue measures are 0);
+  ``(<set>, "hue spread", None)`` for "original photos"; for colourisers that take hints, on ``HINT_SET``:
+  ``(kodak24, "PSNR" | "colourfulness ratio", "<k> hints")`` for k in ``HINT_COUNTS`` ("1 hint", "0 hints", ...).
 """
 
 from __future__ import annotations
@@ -66,7 +68,23 @@ PUBLISHED_SR = {
 }
 
 # --------------------------------------------------------------------------------------------------- colourising
-COLORIZE_SETS = ("kodak24", "cbsd68")
+COLORIZE_SETS = ("kodak24", "cbsd68", "sun_hays80")
+# Every k-th image of a colourisation test set (1 = all): sun_hays80's 80 photos are about 1024x768, 2x a kodak24
+# photo's pixels. The network runs at its working size, but upsampling, the Lab conversions and the measures run at
+# full resolution: measured on the 2-core machine (one thread, under load) about 2.5-4 s for the published model and
+# 1.5 s for the measures per photo and method, so one photo in 4 (20 photos) keeps the set near a minute per method.
+COLORIZE_STRIDE = {"sun_hays80": 4}
+# The hint protocol (Zhang et al. 2017's "PSNR vs number of revealed points"), on one set, for colourisers that take
+# hints: HINT_COUNTS points per image, drawn uniformly over the pixels by numpy.random.default_rng([HINT_SEED, i])
+# for the i-th image of the set (nested: the 5 hints are the first 5 of the 20); each hint's colour is the mean RGB of
+# the ORIGINAL photo over the (2 HINT_PATCH + 1)-pixel square around the point (clipped at the border), rounded.
+HINT_SET = "kodak24"
+HINT_COUNTS = (0, 1, 5, 10, 20)
+HINT_SEED = SEED
+HINT_PATCH = 2  # 5x5 input pixels: about one working-size pixel of a kodak24 photo (768 -> 256) plus its neighbours
+# Reserved entries of score_colorizers' result: the originals' own measures and the gray baseline's.
+ORIGINALS = "original photos"
+GRAY_BASELINE = "gray baseline"
 # Training runs (train/configs) of the colouriser's loss variants: the card shows every one that exists beside the model
 # (plain L1 regression, the brown/gray look; class-rebalanced L1; L1 + PatchGAN), measured in the same run.
 COLORIZE_VARIANTS = ("colorize", "colorize-l1", "colorize-gan", "colorize-hints")
@@ -459,74 +477,153 @@ def colorize_variants(pipe: Any) -> list[tuple[str, Any]]:
     return loaded
 
 
-def score_colorizers(methods, originals, figure_rows: list | None = None, keep: int = 0):
-    """Colourise the gray version of each RGB uint8 original with every ``(method, model)``; returns the gray
-    baseline's PSNRs, the originals' colourfulness and ``{method: {"psnr", "colour", "ratio": [per image]}}``.
-    The first ``keep`` images' rows (original, gray, outputs...) are appended to ``figure_rows``."""
-    from zoo.metrics import colourfulness, psnr
+def colour_hints(original: np.ndarray, count: int, index: int) -> list[tuple[int, int, tuple[int, int, int]]]:
+    """``count`` simulated user hints ``(x, y, (r, g, b))`` for the ``index``-th image of a set, from its RGB uint8
+    ``original``: positions uniform over the pixels from ``numpy.random.default_rng([HINT_SEED, index])`` (the first
+    ``count`` of a fixed sequence, so fewer hints are a subset of more), colours the original's mean RGB over the
+    ``(2 HINT_PATCH + 1)`` square around each point (clipped at the border), rounded to integers."""
+    height, width = original.shape[:2]
+    rng = np.random.default_rng([HINT_SEED, index])
+    points = rng.integers(0, [width, height], size=(max(*HINT_COUNTS, count), 2))[:count]
+    hints = []
+    for x, y in points.tolist():
+        patch = original[max(y - HINT_PATCH, 0) : y + HINT_PATCH + 1, max(x - HINT_PATCH, 0) : x + HINT_PATCH + 1]
+        colour = np.rint(patch.reshape(-1, 3).astype(np.float64).mean(axis=0)).astype(int)
+        hints.append((int(x), int(y), tuple(int(c) for c in colour)))
+    return hints
 
-    gray_psnr, original_colour = [], []
-    scores: dict[str, dict[str, list[float]]] = {m: {"psnr": [], "colour": [], "ratio": []} for m, _ in methods}
+
+def takes_hints(model: Any) -> bool:
+    """Whether a colouriser accepts ``hints=`` (a ``ColorizePipeline`` whose network has 4 input channels)."""
+    return bool(getattr(model, "takes_hints", False))
+
+
+def score_colorizers(methods, originals, figure_rows: list | None = None, keep: int = 0, hint_counts=()):
+    """Colourise the gray version of each RGB uint8 original with every ``(method, model)``.
+
+    Returns the gray baseline's PSNRs, the originals' colourfulness and ``{method: {"psnr", "colour", "ratio", "hue",
+    "auc": [per image]}}`` (``zoo.metrics``: PSNR, colourfulness, its per-image ratio to the original's, hue spread,
+    ab accuracy AuC). Two reserved entries hold the references: ``ORIGINALS`` (``"colour"``, ``"hue"`` of the
+    originals) and ``GRAY_BASELINE`` (``"psnr"``, ``"auc"`` of the gray input). With ``hint_counts``, every method
+    that takes hints is also run with ``colour_hints(original, k, index)`` for each k and gets ``"psnr <k> hints"``
+    and ``"colour <k> hints"`` (colourfulness) lists; k = 0 reuses the plain output (the same call).
+    The first ``keep`` images' rows (original, gray, outputs...) are appended to ``figure_rows``."""
+    from zoo.metrics import ab_accuracy_auc, ab_channels, colourfulness, hue_spread, psnr
+
+    reserved = [method for method, _ in methods if method in (ORIGINALS, GRAY_BASELINE)]
+    if reserved:
+        from zoo.errors import InputError
+
+        raise InputError(f"method label(s) {reserved} are reserved for the reference rows; rename them")
+    gray_psnr, original_colour, original_hue, gray_auc = [], [], [], []
+    scores: dict[str, dict[str, list[float]]] = {
+        m: {"psnr": [], "colour": [], "ratio": [], "hue": [], "auc": []} for m, _ in methods
+    }
     for index, original in enumerate(originals):
         gray = Image.fromarray(original).convert("L")
         baseline = np.repeat(np.asarray(gray)[..., None], 3, axis=2)
+        reference_ab = ab_channels(original)
         gray_psnr.append(psnr(original, baseline))
+        # The gray input's ab is 0 by definition (a gray RGB pixel has a = b = 0 up to float rounding).
+        gray_auc.append(ab_accuracy_auc(reference_ab, np.zeros_like(reference_ab), ab=True))
         original_colour.append(colourfulness(original))
+        original_hue.append(hue_spread(reference_ab, ab=True))
         outputs = []
         for method, model in methods:
             out = np.asarray(model(gray).convert("RGB"))
             outputs.append(out)
-            scores[method]["psnr"].append(psnr(original, out))
-            scores[method]["colour"].append(colourfulness(out))
-            scores[method]["ratio"].append(scores[method]["colour"][-1] / max(original_colour[-1], 1e-6))
+            out_ab = ab_channels(out)
+            score = scores[method]
+            score["psnr"].append(psnr(original, out))
+            score["colour"].append(colourfulness(out))
+            score["ratio"].append(score["colour"][-1] / max(original_colour[-1], 1e-6))
+            score["hue"].append(hue_spread(out_ab, ab=True))
+            score["auc"].append(ab_accuracy_auc(reference_ab, out_ab, ab=True))
+            if not takes_hints(model):
+                continue
+            for count in hint_counts:
+                hints = colour_hints(original, count, index)
+                hinted = out if count == 0 else np.asarray(model(gray, hints=hints).convert("RGB"))
+                score.setdefault(f"psnr {count} hints", []).append(psnr(original, hinted))
+                score.setdefault(f"colour {count} hints", []).append(colourfulness(hinted))
         if index < keep and figure_rows is not None:
             figure_rows.append([original, baseline, *outputs])
+    scores[ORIGINALS] = {"colour": original_colour, "hue": original_hue}
+    scores[GRAY_BASELINE] = {"psnr": gray_psnr, "auc": gray_auc}
     return gray_psnr, original_colour, scores
+
+
+def _ratio(values: list[float], reference: list[float]) -> float:
+    """Mean of ``values`` over the mean of ``reference`` (the ratio of means, not the mean of per-image ratios)."""
+    return _mean(values) / max(_mean(reference), 1e-6)
 
 
 def colorize_validation(model, originals: list[np.ndarray]) -> dict[str, float]:
     """Training-time validation of a colouriser on held-out RGB uint8 photos (not a test set): mean PSNR, its gain
-    over the gray input, and the colourfulness ratio, as ``val_psnr``, ``val_gain``, ``val_colour``."""
+    over the gray input, the colourfulness ratio, the hue spread ratio and the ab accuracy AuC, as ``val_psnr``,
+    ``val_gain``, ``val_colour``, ``val_hue``, ``val_auc``."""
     gray_psnr, original_colour, scores = score_colorizers([("model", model)], originals)
     score = scores["model"]
     return {
         "val_psnr": _mean(score["psnr"]),
         "val_gain": _mean(score["psnr"]) - _mean(gray_psnr),
-        "val_colour": _mean(score["colour"]) / max(_mean(original_colour), 1e-6),
+        "val_colour": _ratio(score["colour"], original_colour),
+        "val_hue": _ratio(score["hue"], scores[ORIGINALS]["hue"]),
+        "val_auc": _mean(score["auc"]),
     }
+
+
+def _hint_label(count: int) -> str:
+    return f"{count} hint" + ("" if count == 1 else "s")
 
 
 def evaluate_colorize(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the original,
-    the same for the gray baseline (the input replicated to RGB), and the colourfulness ratio. The loss variants'
-    runs found in outputs/ (``COLORIZE_VARIANTS``) are measured beside the model on the same images."""
+    the same for the gray baseline (the input replicated to RGB), the colourfulness ratio, the hue spread (and its
+    ratio to the originals') and the ab accuracy AuC. Colourisers that take hints are also measured with 0, 1, 5, 10
+    and 20 simulated hints on ``HINT_SET``. The loss variants' runs found in outputs/ (``COLORIZE_VARIANTS``) are
+    measured beside the model on the same images."""
     methods = [(THIS_MODEL, pipe), *colorize_variants(pipe)]
+    hinted = [method for method, model in methods if takes_hints(model)]
     records: list[EvalRecord] = []
-    rows, missing, figure_rows = [], [], []
+    rows, missing, figure_rows, hint_rows, gains = [], [], [], [], []
+    hint_images = 0
     for name in COLORIZE_SETS:
-        files = _test_files(name, data_dir, 1, limit)
+        stride = COLORIZE_STRIDE.get(name, 1)
+        files = _test_files(name, data_dir, stride, limit)
         if files is None:
             missing.append(name)
             continue
         originals = (_load_uint8(path, 3) for path in files)
         keep = 4 - len(figure_rows) if name == COLORIZE_SETS[0] else 0
-        gray_psnr, original_colour, scores = score_colorizers(methods, originals, figure_rows, keep)
+        counts = HINT_COUNTS if name == HINT_SET and hinted else ()
+        gray_psnr, original_colour, scores = score_colorizers(methods, originals, figure_rows, keep, counts)
+        original_hue, gray_auc = scores[ORIGINALS]["hue"], scores[GRAY_BASELINE]["auc"]
+        label = name if stride == 1 else f"{name} (1 in {stride})"
         records += [
-            EvalRecord(name, "PSNR", _mean(gray_psnr), "gray baseline"),
-            EvalRecord(name, "colourfulness ratio", 0.0, "gray baseline"),
+            EvalRecord(name, "PSNR", _mean(gray_psnr), GRAY_BASELINE),
+            EvalRecord(name, "colourfulness ratio", 0.0, GRAY_BASELINE),
+            EvalRecord(name, "hue spread", 0.0, GRAY_BASELINE),
+            EvalRecord(name, "hue spread ratio", 0.0, GRAY_BASELINE),
+            EvalRecord(name, "ab AuC", _mean(gray_auc), GRAY_BASELINE),
+            EvalRecord(name, "hue spread", _mean(original_hue), ORIGINALS),
         ]
         for method, _ in methods:
             score = scores[method]
-            ratio = _mean(score["colour"]) / max(_mean(original_colour), 1e-6)
+            ratio = _ratio(score["colour"], original_colour)
+            hue_ratio = _ratio(score["hue"], original_hue)
             records += [
                 EvalRecord(name, "PSNR", _mean(score["psnr"]), method),
                 EvalRecord(name, "colourfulness ratio", ratio, method),
+                EvalRecord(name, "hue spread", _mean(score["hue"]), method),
+                EvalRecord(name, "hue spread ratio", hue_ratio, method),
+                EvalRecord(name, "ab AuC", _mean(score["auc"]), method),
             ]
             rows.append(
                 [
-                    name,
+                    label,
                     len(files),
                     method,
                     _mean(score["psnr"]),
@@ -535,32 +632,73 @@ def evaluate_colorize(
                     ratio,
                     float(np.median(score["ratio"])),
                     float(np.mean(np.asarray(score["psnr"]) > np.asarray(gray_psnr))),
+                    _mean(score["hue"]),
+                    _mean(original_hue),
+                    hue_ratio,
+                    _mean(score["auc"]),
+                    _mean(gray_auc),
                 ]
             )
+            if method not in hinted or not counts:
+                continue
+            hint_images = len(files)
+            psnrs = [_mean(score[f"psnr {k} hints"]) for k in counts]
+            colours = [_ratio(score[f"colour {k} hints"], original_colour) for k in counts]
+            for count, value, colour in zip(counts, psnrs, colours, strict=True):
+                records += [
+                    EvalRecord(name, "PSNR", value, method, _hint_label(count)),
+                    EvalRecord(name, "colourfulness ratio", colour, method, _hint_label(count)),
+                ]
+            hint_rows += [[method, "PSNR", *psnrs], [method, "colourfulness ratio", *colours]]
+            if 0 in counts and 10 in counts:
+                gain = psnrs[counts.index(10)] - psnrs[counts.index(0)]
+                gains.append(f"{method} {gain:+.2f} dB")
     if not rows:
         from zoo.errors import InputError
 
         raise InputError(f"none of the test sets {', '.join(COLORIZE_SETS)} was found under the data folder")
     header = [
-        "set", "images", "method", "PSNR", "PSNR gray", "gain", "colourfulness ratio", "median ratio", "share > gray"
+        "set", "images", "method", "PSNR", "PSNR gray", "gain", "colourfulness ratio", "median ratio", "share > gray",
+        "hue spread", "hue spread originals", "hue spread ratio", "ab AuC", "ab AuC gray",
     ]  # fmt: skip
     variants = ", ".join(method for method, _ in methods[1:])
-    notes = "\n\n".join(
-        [
-            "Protocol (EVALUATION.md): the input is the luminance of each colour test image (PIL `convert('L')`, "
-            "ITU-R 601); PSNR (dB) on RGB uint8 of the output against the original; the gray baseline is that input "
-            "replicated to RGB. Colourfulness (Hasler & Suesstrunk 2003) ratio = mean colourfulness of the outputs "
-            "over the mean colourfulness of the originals (the median of the per-image ratios is shown too); a "
-            f"gray or brown output scores near 0. The model ran with {_compute(pipe)}. "
-            + (
-                f"Loss variants trained by their own recipes and measured in this run on the same images: {variants}."
-                if variants
-                else f"No loss-variant run was found in outputs/ ({', '.join(COLORIZE_VARIANTS)}); none is shown."
-            ),
-            _markdown(header, rows),
-        ]
-        + ([f"Not evaluated (test set not found on this machine): {', '.join(missing)}."] if missing else [])
-    )
+    strides = ", ".join(f"{name} one image in {k}" for name, k in COLORIZE_STRIDE.items() if k > 1)
+    parts = [
+        "Protocol (EVALUATION.md): the input is the luminance of each colour test image (PIL `convert('L')`, "
+        "ITU-R 601); PSNR (dB) on RGB uint8 of the output against the original; the gray baseline is that input "
+        "replicated to RGB. Colourfulness (Hasler & Suesstrunk 2003) ratio = mean colourfulness of the outputs "
+        "over the mean colourfulness of the originals (the median of the per-image ratios is shown too); a "
+        "gray or brown output scores near 0. Hue spread = 1 - the chroma-weighted mean resultant length of the CIE "
+        "Lab hue angle atan2(b, a) over the pixels with chroma >= 5 (0 = one hue, e.g. sepia; 1 = hues balanced "
+        "around the circle; 0 for a gray image), mean over the images; hue spread ratio = the outputs' mean over the "
+        "originals' mean. ab AuC = area under Zhang et al. (2016)'s raw-accuracy curve (share of pixels whose ab "
+        "distance to the original is within t, t = 0..150 Lab units, trapezoid rule, / 150), mean over the images "
+        f"(the gray baseline's shows how much is free). Sets thinned for time: {strides or 'none'}. "
+        f"The model ran with {_compute(pipe)}. "
+        + (
+            f"Loss variants trained by their own recipes and measured in this run on the same images: {variants}."
+            if variants
+            else f"No loss-variant run was found in outputs/ ({', '.join(COLORIZE_VARIANTS)}); none is shown."
+        ),
+        _markdown(header, rows),
+    ]
+    if hint_rows:
+        parts.append(
+            f"User colour hints on {HINT_SET} ({hint_images} images), for the colourisers that take them: k points per "
+            f"image drawn uniformly over the pixels with `numpy.random.default_rng([{HINT_SEED}, i])` for the i-th "
+            "image (the k hints are the first k of the same 20), each given through "
+            f"`pipe(gray, hints=[(x, y, (r, g, b)), ...])` with the original photo's mean RGB over the "
+            f"{2 * HINT_PATCH + 1}x{2 * HINT_PATCH + 1} pixels around the point (rounded); 0 hints is the plain "
+            "output. PSNR (dB) and colourfulness ratio:\n\n"
+            + _markdown(["method", "measure", *(_hint_label(k) for k in HINT_COUNTS)], hint_rows)
+        )
+        parts.append("PSNR gain at 10 hints over 0 hints: " + "; ".join(gains) + ".")
+    if THIS_MODEL not in hinted:
+        where = f"{HINT_SET} was not found" if HINT_SET in missing else "this model takes no colour hints"
+        parts.append(f"Hints: not measured for this model ({where}; its network has 1 input channel).")
+    if missing:
+        parts.append(f"Not evaluated (test set not found on this machine): {', '.join(missing)}.")
+    notes = "\n\n".join(parts)
     images = []
     if figure_rows:
         from zoo.pipelines.images import image_grid
