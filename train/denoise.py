@@ -81,6 +81,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--estimator-features", type=int, default=32, help="width of the learned strength estimator")
     parser.add_argument(
+        "--mix-weights",
+        default="",
+        help="with --degradations real: reweight DenoiseMix's kinds, e.g. 'gaussian=0.45,poisson=0.15' (unnamed kinds "
+        "keep their default weight)",
+    )
+    parser.add_argument(
         "--estimator-pooling",
         choices=["mean", "attention"],
         default="mean",
@@ -91,6 +97,24 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
     )
+
+
+def denoise_mix(a: argparse.Namespace):
+    """The recipe's ``DenoiseMix``: its default kinds, reweighted by ``--mix-weights``."""
+    from zoo.degradations import DenoiseMix
+
+    mix = DenoiseMix(max_sigma=a.max_sigma)
+    for item in filter(None, (part.strip() for part in getattr(a, "mix_weights", "").split(","))):
+        kind, _, weight = item.partition("=")
+        if kind not in mix.kinds:
+            raise engine.TrainingError(f"--mix-weights: unknown kind {kind!r}; kinds: {', '.join(mix.kinds)}")
+        try:
+            mix.kinds[kind] = float(weight)
+        except ValueError:
+            raise engine.TrainingError(f"--mix-weights: {item!r} is not kind=number") from None
+        if not mix.kinds[kind] >= 0:
+            raise engine.TrainingError(f"--mix-weights: {item!r}: weights must be >= 0")
+    return mix
 
 
 class DenoiseTask(engine.Task):
@@ -151,9 +175,8 @@ class DenoiseTask(engine.Task):
         )
         if self.real:
             from zoo.data import DegradedPatchDataset
-            from zoo.degradations import DenoiseMix
 
-            data = DegradedPatchDataset(parts, DenoiseMix(max_sigma=a.max_sigma), seed=a.seed)
+            data = DegradedPatchDataset(parts, denoise_mix(a), seed=a.seed)
         else:
             data = parts[0] if len(parts) == 1 else torch.utils.data.ConcatDataset(parts)
         # A fixed preview batch: the first items (real degradations: spread over the data, so several kinds show).
@@ -256,9 +279,7 @@ class DenoiseTask(engine.Task):
     def card_info(self):
         a = self.args
         if self.real:
-            from zoo.degradations import DenoiseMix
-
-            mix = DenoiseMix(max_sigma=a.max_sigma)
+            mix = denoise_mix(a)
             kinds = ", ".join(f"{name} {weight:g}" for name, weight in mix.kinds.items())
             start = f"; denoiser initialised from {a.init_from}" if a.init_from else ""
             shrunk = f" ({a.downscale_sources} area-downscaled 2x when loaded)" if a.downscale_sources else ""

@@ -234,3 +234,19 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
         torch.testing.assert_close(after.models["model"].state_dict()[key], value)
     assert after.models["estimator"].config.features == 8
     assert after.models["estimator"].config.pooling == "attention"
+
+
+def test_mix_weights_reweight_the_training_mix():
+    from train import denoise, engine
+
+    parser = engine.base_parser("test")
+    denoise.add_flags(parser)
+    args = engine.parse_args(
+        parser, ["--config", "denoise-real-base", "--mix-weights", "gaussian=0.5, jpeg=0"], "denoise"
+    )
+    kinds = denoise.denoise_mix(args).kinds
+    assert kinds["gaussian"] == 0.5 and kinds["jpeg"] == 0.0 and kinds["poisson"] == 0.1
+    for bad, message in (("blur=1", "unknown kind 'blur'"), ("gaussian=x", "not kind=number"), ("gaussian=-1", ">= 0")):
+        args.mix_weights = bad
+        with pytest.raises(engine.TrainingError, match=message):
+            denoise.denoise_mix(args)
