@@ -79,6 +79,10 @@ class ModelCache:
                     self._locks.pop(evicted, None)
             return model
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The cached model for ``key``, or None when it is not loaded (never loads anything)."""
+        return self._lookup(key)
+
     def keys(self) -> list[Hashable]:
         """Cached keys, least recently used first."""
         with self._guard:

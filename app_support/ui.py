@@ -14,7 +14,15 @@ from PIL import Image
 
 import zoo
 from app_support.inputs import Prepared, load_input
-from app_support.models import ModelCache, default_model, entry_key, model_choices, require_published
+from app_support.models import (
+    ModelCache,
+    default_model,
+    entry_key,
+    model_choices,
+    published_names,
+    require_published,
+    tab_notice,
+)
 from app_support.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +30,7 @@ EXAMPLES = ROOT / "examples"
 MODELS = ModelCache(Settings.from_env().max_models)
 LOG = logging.getLogger("zoo.app")
 PROGRESS = gr.Progress()  # gradio finds the event's progress bar through this default (it keeps no state itself)
+BUILT_CHOICES: dict[str, list[str]] = {}  # each tab's model list when the page was built (app.refresh_models)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -123,3 +132,19 @@ def examples_of(folder: str) -> list[str]:
 def queued(task: str) -> dict[str, Any]:
     """Event options of a tab's model-running events: queued, a concurrency limit per tab."""
     return {"concurrency_limit": settings().concurrency, "concurrency_id": task}
+
+
+def tab_header(task: str, elem_id: str, notice_event: bool = True) -> tuple[gr.Markdown, gr.Dropdown]:
+    """The notice line (model description, or why there is nothing to run yet) and the model dropdown of a tab;
+    with ``notice_event`` the notice follows the dropdown (``/<task>_notice``). Records the model list it was built
+    with in ``BUILT_CHOICES``."""
+    names = published_names(task)
+    BUILT_CHOICES[task] = names
+    notice = gr.Markdown(tab_notice(task, default_model(task, names)), elem_id=f"{elem_id}-notice")
+    model = model_dropdown(task, f"{elem_id}-model")
+    if notice_event:
+        model.change(
+            lambda name: tab_notice(task, name), [model], notice, api_name=f"{task.replace('-', '_')}_notice",
+            queue=False, show_progress="hidden",
+        )  # fmt: skip
+    return notice, model

@@ -60,7 +60,49 @@ def _networks() -> dict[str, tuple[str, dict, dict]]:
         "cgan-mnist": ("GANPipeline", {"model": DCGANGenerator(latent_dim=8, ngf=8, num_classes=10, embed_dim=4)},
                        {"labels": MNIST_LABELS}),
         "gan-toy": ("ToyGANPipeline", {"model": ToyGenerator(hidden=8)}, {}),
+        # last, so the random weights of the others stay those drawn before it existed
+        "colorize-hints": ("ColorizePipeline", {"model": hint_colorizer()}, {"working_size": 32}),
     }  # fmt: skip
+
+
+def hint_colorizer():
+    """A tiny hint-taking colouriser (``ColorizationUNet(in_channels=4, head="classification")``) whose weights are set
+    by hand so that a hint paints its colour around its point: a random network's output moves with hints, but not
+    toward them. The outermost encoder conv averages the hint mask and the positive and negative parts of the hint's
+    a and b over its window; every deeper level is silenced (zero weights); the outermost decoder turns the averages
+    into bin logits ``s * (2 c_q . ab - |c_q|^2 * mask)`` (c_q the bin centres, ab / 110), which peak at the bin
+    nearest the hint's colour. Without hints all logits are 0: one flat colour, the mean of the bins."""
+    import torch
+
+    from zoo.colorbins import AB_RANGE, ab_bins
+    from zoo.nets import ColorizationUNet
+
+    centres = torch.from_numpy(ab_bins() / AB_RANGE)
+    net = ColorizationUNet(in_channels=4, out_channels=len(centres), ngf=8, num_downs=3, head="classification")
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.zero_()
+        encoder = net.unet.down[0][0]  # Conv2d(4 -> 8, 4x4, stride 2); inputs: L, mask, a, b
+        for channel, (source, sign) in enumerate([(1, 1), (2, 1), (2, -1), (3, 1), (3, -1)]):
+            encoder.weight[channel, source] = sign / 16
+        decoder = net.unet.up[0][1][0]  # ReLU, then ConvTranspose2d(16 -> Q bins); inputs 0-7 are the encoder's
+        scale = 2000.0
+        decoder.weight[0] = -scale * (centres**2).sum(1)[:, None, None]
+        for channel, (axis, sign) in enumerate([(0, 1), (0, -1), (1, 1), (1, -1)], start=1):
+            decoder.weight[channel] = sign * 2 * scale * centres[:, axis][:, None, None]
+    return net.eval()
+
+
+def _add_hint_colorizer(data: dict) -> None:
+    """A catalog row for ``colorize-hints`` (the hint-taking colouriser of issue #21) unless the catalog has one."""
+    if not any(row["name"] == "colorize-hints" for row in data["models"]):
+        row = dict(next(row for row in data["models"] if row["name"] == "colorize"))
+        row.update(
+            name="colorize-hints",
+            repo_id="imagezoo/colorize-hints",
+            description="U-Net predicting Lab colour (ab bins) from lightness and user colour hints.",
+        )
+        data["models"].append(row)
 
 
 def build_tiny_zoo(root: Path) -> SimpleNamespace:
@@ -74,6 +116,7 @@ def build_tiny_zoo(root: Path) -> SimpleNamespace:
     data = json.loads(registry.CATALOG_PATH.read_text(encoding="utf-8"))
     for row in data["models"]:
         row.update(files={}, metrics={}, revision="main")
+    _add_hint_colorizer(data)
     catalog.write_text(json.dumps(data), encoding="utf-8")
     mirror = root / "mirror"
     previous = os.environ.get("ZOO_MIRROR")

@@ -204,3 +204,66 @@ def test_every_tab_in_a_browser(page, tmp_path):
         shoot(page, shots, "7-gan")
 
     assert len(list(shots.glob("*.png"))) == 8
+
+
+def click_picture(page, elem_id: str, x: float, y: float) -> None:
+    """Click pixel (x, y) of the picture an image component shows, in the picture's own (natural) pixels, wherever
+    and at whatever scale the page draws it (contained in the img box, as gradio's own click mapping assumes)."""
+    image = page.locator(f"#{elem_id} img").first
+    image.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
+    box = image.bounding_box()
+    width, height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    scale = min(box["width"] / width, box["height"] / height, 1)
+    left = box["x"] + (box["width"] - width * scale) / 2
+    top = box["y"] + (box["height"] - height * scale) / 2
+    page.mouse.click(left + x * scale, top + y * scale)
+
+
+def wait_for_text(page, elem_id: str, text: str) -> None:
+    page.wait_for_function(
+        "([id, text]) => (document.querySelector('#' + id)?.innerText || '').includes(text)",
+        arg=[elem_id, text],
+        timeout=WAIT_MS,
+    )
+
+
+def test_colour_hints_in_a_browser(page, tmp_path):
+    """Colorize: a hint-ignoring model says so and greys the button out; with colorize-hints, a click on the preview
+    pins a hint at the right pixel of the upload, the picker colours it, the model uses it, and reset clears it."""
+    shots = tmp_path / "screenshots"
+    with screenshot_on_failure(page, shots, "colorize-hints"):
+        open_tab(page, "Colorize")
+        assert "colorize ignores colour hints" in page.inner_text("#colorize-hints-note")
+        assert page.locator("#colorize-hints-run").is_disabled()
+        page.locator("#colorize-model input").click()
+        page.get_by_role("option", name="colorize-hints").click()
+        wait_for_text(page, "colorize-hints-note", "colorize-hints takes colour hints")
+        assert page.locator("#colorize-hints-run").is_enabled()
+
+        upload(page, "colorize-input", EXAMPLES / "colorize" / "still_life.png")  # 160x160
+        run_and_wait(page, "colorize-run", "colorize-hints-preview")
+        assert page.locator("#colorize-hints-preview img").first.evaluate(
+            "img => [img.naturalWidth, img.naturalHeight]"
+        ) == [512, 512], "the preview is the upload at 3.2x"
+        click_picture(page, "colorize-hints-preview", (80 + 0.5) * 3.2, (40 + 0.5) * 3.2)  # upload pixel (80, 40)
+        wait_for_text(page, "colorize-hints-list", "(80, 40) #")
+
+        page.click("#colorize-hint-colour button.dialog-button")  # the picker: type a colour, Enter
+        field = page.locator("#colorize-hint-colour input[type=text]")
+        field.fill("#2850d0")
+        field.press("Enter")
+        wait_for_text(page, "colorize-hints-list", "(80, 40) #2850d0")
+        page.click("#colorize-hints-list")  # closes the picker, which takes room above the buttons
+        page.wait_for_selector("#colorize-hint-colour .color-picker", state="detached", timeout=WAIT_MS)
+        assert fetch_image(page, "colorize-hints-preview").convert("RGB").getpixel((257, 129)) == (0x28, 0x50, 0xD0)
+
+        page.click("#colorize-hints-run")
+        wait_for_text(page, "colorize-info", "Colour hints used: 1.")
+        red, _, blue = fetch_image(page, "colorize-output").convert("RGB").getpixel((80, 40))
+        assert blue > red + 20, "the hinted point turned blue"
+        no_error_toast(page)
+        shoot(page, shots, "colorize-hints")
+
+        page.click("#colorize-hints-reset")
+        wait_for_text(page, "colorize-hints-list", "No hints yet.")
+        no_error_toast(page)

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, super_resolution, vae
+
 from . import APP_PATH, load_app
 
 app = load_app()
@@ -30,23 +32,23 @@ def assert_picture(image: Image.Image, size: tuple[int, int] | None = None, mode
 
 
 def test_denoise_blind_fixed_and_with_synthetic_noise(tiny_zoo):
-    (before, after), out, info = app.denoise("denoise-gray", str(EXAMPLES / "denoise" / "house_noisy_sigma25.png"))
+    (before, after), out, info = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "house_noisy_sigma25.png"))
     assert_picture(out, (256, 192), "RGB")
     assert before.size == after.size == out.size
     assert "Estimated noise level" in info
-    _, out, info = app.denoise("denoise-gray", HOUSE, 30, False, True, 40)
+    _, out, info = denoise.denoise("denoise-gray", HOUSE, 30, False, True, 40)
     assert_picture(out, (256, 192), "RGB")
     assert "σ = 30" in info and "Added Gaussian noise σ = 40" in info and "PSNR" in info
-    _, gray_out, _ = app.denoise("denoise-gray", str(EXAMPLES / "denoise" / "leaves_noisy_sigma35.png"), 35, False)
+    _, gray_out, _ = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "leaves_noisy_sigma35.png"), 35, False)
     assert gray_out.mode == "L"
 
 
 def test_denoise_real_uses_its_learned_estimator(tiny_zoo):
-    (_, out), _, info = app.denoise("denoise-real", str(EXAMPLES / "restore" / "parrots_jpeg_q15.jpg"))
+    (_, out), _, info = denoise.denoise("denoise-real", str(EXAMPLES / "restore" / "parrots_jpeg_q15.jpg"))
     assert_picture(out, (500, 500), "RGB")
     assert "learned estimator" in info
     # no 32-pixel minimum for a learned estimator
-    (_, small), _, _ = app.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
+    (_, small), _, _ = denoise.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
     assert small.size == (20, 12)
 
 
@@ -67,17 +69,17 @@ def test_restore_chain_in_the_app(tiny_zoo):
 
 def test_denoise_blind_needs_32_pixels(tiny_zoo):
     with pytest.raises(gr.Error, match="at least 32x32"):
-        app.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, True)
-    _, out, _ = app.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
+        denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, True)
+    _, out, _ = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
     assert out.size == (28, 28)
 
 
 def test_colorize_shows_gray_input_and_original(tiny_zoo):
-    gray, out, original, info = app.colorize("colorize", str(EXAMPLES / "colorize" / "still_life.png"))
+    gray, out, original, info = colorize.colorize("colorize", str(EXAMPLES / "colorize" / "still_life.png"))
     assert gray.mode == "L" and original.mode == "RGB"
     assert_picture(out, (160, 160), "RGB")
     assert "desaturated" in info
-    _, out, original, info = app.colorize("colorize", str(EXAMPLES / "colorize" / "house_gray.png"))
+    _, out, original, info = colorize.colorize("colorize", str(EXAMPLES / "colorize" / "house_gray.png"))
     assert original is None and out.mode == "RGB" and "Gray input" in info
 
 
@@ -87,7 +89,9 @@ def test_super_resolve_tiles_and_reports_size(tiny_zoo):
     def progress(value, desc=None, **_):
         reports.append((value, desc))
 
-    out, bicubic, info = app.super_resolve("superres-x2", str(EXAMPLES / "superres" / "house_small.png"), progress)
+    out, bicubic, info = super_resolution.super_resolve(
+        "superres-x2", str(EXAMPLES / "superres" / "house_small.png"), progress
+    )
     assert_picture(out, (256, 192), "RGB")
     assert bicubic.size == out.size
     assert "128x96 → output **256x192** (x2)" in info
@@ -99,47 +103,50 @@ def test_super_resolve_tiles_and_reports_size(tiny_zoo):
 def test_super_resolve_input_limit_downscales_with_notice(tiny_zoo, monkeypatch):
     monkeypatch.setenv("ZOO_APP_MAX_UPSCALE_PIXELS", "5000")
     with pytest.warns(UserWarning, match="downscaled"):
-        out, _, info = app.super_resolve("superres-x2", str(EXAMPLES / "superres" / "house_small.png"))
+        out, _, info = super_resolution.super_resolve("superres-x2", str(EXAMPLES / "superres" / "house_small.png"))
     assert out.width * out.height <= 4 * 5000 and "downscaled" in info
 
 
 def test_pix2pix_upload_and_painting(tiny_zoo):
-    out, info = app.pix2pix("pix2pix-facades", str(EXAMPLES / "pix2pix" / "facade_labels_1.png"))
+    out, info = pix2pix.pix2pix("pix2pix-facades", str(EXAMPLES / "pix2pix" / "facade_labels_1.png"))
     assert_picture(out, (256, 256), "RGB")
     assert "256x256 in, 256x256 out" in info
     painting = np.asarray(Image.open(EXAMPLES / "pix2pix" / "facade_labels_2.png")).copy()
     painting[100:110, 100:140] = (250, 85, 8)  # an off-palette stroke
     value = {"background": None, "layers": [], "composite": Image.fromarray(painting)}
-    labels, out, _ = app.pix2pix_painting("pix2pix-facades", value)
+    labels, out, _ = pix2pix.pix2pix_painting("pix2pix-facades", value)
     assert labels.getpixel((120, 105)) == (255, 80, 0), "snapped to the molding colour"
     assert_picture(out, (256, 256), "RGB")
 
 
 def test_cyclegan_round_trip(tiny_zoo):
     for direction in ("AtoB", "BtoA"):
-        x, forward, back, info = app.cyclegan("cyclegan-shapes", str(EXAMPLES / "cyclegan" / "circle.png"), direction)
+        x, forward, back, info = cyclegan.cyclegan(
+            "cyclegan-shapes", str(EXAMPLES / "cyclegan" / "circle.png"), direction
+        )
         for image in (x, forward, back):
             assert_picture(image, (128, 128), "RGB")
         assert "cycle error" in info
     assert (
-        "circles → squares → circles" in app.cyclegan("cyclegan-shapes", str(EXAMPLES / "cyclegan" / "circle.png"))[3]
+        "circles → squares → circles"
+        in cyclegan.cyclegan("cyclegan-shapes", str(EXAMPLES / "cyclegan" / "circle.png"))[3]
     )
 
 
 def test_vae_sliders_manifold_and_random(tiny_zoo):
-    info, state, *sliders = app.vae_model_info("vae-mnist")
+    info, state, *sliders = vae.vae_model_info("vae-mnist")
     assert "Latent dimensions: 2" in info and state == [0.0, 0.0]
     assert [s["visible"] for s in sliders] == [True, True, False, False, False, False]
-    first = app.vae_decode("vae-mnist", state, -2.0, 1.0, 0, 0, 0, 0)
-    second = app.vae_decode("vae-mnist", state, 2.0, -1.0, 0, 0, 0, 0)
+    first = vae.vae_decode("vae-mnist", state, -2.0, 1.0, 0, 0, 0, 0)
+    second = vae.vae_decode("vae-mnist", state, 2.0, -1.0, 0, 0, 0, 0)
     assert first.size == (224, 224) and first.mode == "L"
     assert not np.array_equal(np.asarray(first), np.asarray(second)), "the sliders change the decoding"
-    assert app.vae_manifold("vae-mnist").size == (15 * 28 * 2, 15 * 28 * 2)
-    info, state, *sliders = app.vae_model_info("vae-fashion")
+    assert vae.vae_manifold("vae-mnist").size == (15 * 28 * 2, 15 * 28 * 2)
+    info, state, *sliders = vae.vae_model_info("vae-fashion")
     assert "Latent dimensions: 8" in info and all(s["visible"] for s in sliders)
-    image, z, *values = app.vae_random("vae-fashion", 5)
+    image, z, *values = vae.vae_random("vae-fashion", 5)
     assert len(z) == 8 and [v["value"] for v in values] == pytest.approx(z[:6])
-    assert np.array_equal(np.asarray(image), np.asarray(app.vae_decode("vae-fashion", z, *z[:6])))
+    assert np.array_equal(np.asarray(image), np.asarray(vae.vae_decode("vae-fashion", z, *z[:6])))
 
 
 def test_vae_scatter_from_test_set_or_says_data_missing(tiny_zoo, tmp_path, monkeypatch):
@@ -151,42 +158,42 @@ def test_vae_scatter_from_test_set_or_says_data_missing(tiny_zoo, tmp_path, monk
     write_idx(mnist / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (300, 28, 28), dtype=np.uint8))
     write_idx(mnist / "t10k-labels-idx1-ubyte.gz", (np.arange(300) % 10).astype(np.uint8))
     monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path / "data"))
-    frame, info = app.vae_scatter("vae-mnist")
+    frame, info = vae.vae_scatter("vae-mnist")
     assert list(frame.columns) == ["z1", "z2", "class"] and len(frame) == 300
     assert set(frame["class"]) == {str(k) for k in range(10)} and np.isfinite(frame[["z1", "z2"]]).all().all()
     assert "300 mnist test images" in info
     with pytest.warns(UserWarning, match="missing"):
-        frame, info = app.vae_scatter("vae-fashion")  # no fashion-mnist in this data folder
+        frame, info = vae.vae_scatter("vae-fashion")  # no fashion-mnist in this data folder
     assert len(frame) == 0 and "fashion-mnist test set is missing" in info
 
 
 def test_vae_interpolation_from_drawings(tiny_zoo):
     sketch = {"background": None, "layers": [], "composite": Image.open(EXAMPLES / "vae" / "digit_8.png")}
-    strip, gif, seen = app.vae_interpolate("vae-mnist", str(EXAMPLES / "vae" / "digit_3.png"), sketch, 5)
+    strip, gif, seen = vae.vae_interpolate("vae-mnist", str(EXAMPLES / "vae" / "digit_3.png"), sketch, 5)
     assert strip.size == (5 * 84 + 6 * 2, 84 + 4)
     with Image.open(gif) as animation:
         assert animation.n_frames == 8 and animation.size == (168, 168)
     assert np.asarray(seen)[:4].max() < 40, "drawings inverted to white on black"
     blank = {"background": None, "layers": [], "composite": Image.new("L", (280, 280), 255)}
     with pytest.raises(gr.Error, match="empty"):
-        app.vae_interpolate("vae-mnist", blank, sketch, 5)
+        vae.vae_interpolate("vae-mnist", blank, sketch, 5)
 
 
 def test_gan_sampler_conditional_unconditional_and_toy(tiny_zoo):
-    info, dropdown = app.gan_model_info("cgan-mnist")
+    info, dropdown = gan.gan_model_info("cgan-mnist")
     assert dropdown["choices"] == ["any", *[str(k) for k in range(10)]] and dropdown["interactive"]
-    grid, info = app.gan_sample("cgan-mnist", 3, 9, "7")
+    grid, info = gan.gan_sample("cgan-mnist", 3, 9, "7")
     assert_picture(grid, (3 * 84 + 4 * 2, 3 * 84 + 4 * 2))
     assert "class 7" in info
-    again, _ = app.gan_sample("cgan-mnist", 3, 9, "7")
+    again, _ = gan.gan_sample("cgan-mnist", 3, 9, "7")
     assert again.tobytes() == grid.tobytes(), "same seed, same samples"
-    _, dropdown = app.gan_model_info("gan-mnist")
+    _, dropdown = gan.gan_model_info("gan-mnist")
     assert dropdown["interactive"] is False
-    seed, grid, info = app.gan_randomise("gan-mnist", 4, "any")
+    seed, grid, info = gan.gan_randomise("gan-mnist", 4, "any")
     assert 0 <= seed < 2**31 and f"seed {seed}" in info
-    plot, info = app.gan_sample("gan-toy", 1, 4, "any")
+    plot, info = gan.gan_sample("gan-toy", 1, 4, "any")
     assert_picture(plot, (320, 320), "RGB") and "sin(x)" in info
-    strip, gif = app.gan_interpolate("gan-mnist", 0, 9, 4)
+    strip, gif = gan.gan_interpolate("gan-mnist", 0, 9, 4)
     assert strip.size == (4 * 84 + 5 * 2, 84 + 4) and Path(gif).suffix == ".gif"
 
 
@@ -204,7 +211,7 @@ def test_model_loads_once_for_concurrent_requests(tiny_zoo, monkeypatch):
 
     def request(seed):
         try:
-            app.gan_sample("gan-mnist", seed, 4)
+            gan.gan_sample("gan-mnist", seed, 4)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -218,21 +225,21 @@ def test_model_loads_once_for_concurrent_requests(tiny_zoo, monkeypatch):
 
 def test_wrong_or_unpublished_models_get_sentences(tiny_zoo):
     with pytest.raises(gr.Error, match=r"not published yet.*denoise-gray"):
-        app.denoise("denoise-color", HOUSE)
+        denoise.denoise("denoise-color", HOUSE)
     with pytest.raises(gr.Error, match="is a vae model, not a denoise model"):
-        app.denoise("vae-mnist", HOUSE)
+        denoise.denoise("vae-mnist", HOUSE)
     with pytest.raises(gr.Error, match="Unknown model 'nope'"):
-        app.colorize("nope", HOUSE)
+        colorize.colorize("nope", HOUSE)
     with pytest.raises(gr.Error, match="Upload an image first"):
-        app.colorize("colorize", None)
+        colorize.colorize("colorize", None)
 
 
 def test_tabs_with_nothing_published_say_so(isolated_zoo):
     app.MODELS.clear()
     with pytest.raises(gr.Error, match=r"No denoising model is published yet.*denoise-mnist"):
-        app.denoise(None, HOUSE)
+        denoise.denoise(None, HOUSE)
     with pytest.raises(gr.Error, match="No GAN model is published yet"):
-        app.gan_sample(None, 0, 4)
+        gan.gan_sample(None, 0, 4)
     with app.build_demo() as demo:  # builds with empty dropdowns and a notice per tab
         markdown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
     assert sum("is published yet" in (text or "") for text in markdown) == 7
@@ -243,8 +250,8 @@ def test_every_event_has_a_stable_api_name(tiny_zoo):
     names = [dependency.api_name for dependency in demo.fns.values()]
     assert all(names) and len(names) == len(set(names))
     assert {
-        "restore", "denoise", "colorize", "super_resolve", "pix2pix", "pix2pix_painting", "cyclegan", "vae_decode",
-        "vae_random", "vae_manifold", "vae_scatter", "vae_interpolate", "gan_sample", "gan_randomise",
+        "restore", "denoise", "colorize", "colorize_hints", "super_resolve", "pix2pix", "pix2pix_painting", "cyclegan",
+        "vae_decode", "vae_random", "vae_manifold", "vae_scatter", "vae_interpolate", "gan_sample", "gan_randomise",
         "gan_interpolate",
     } <= set(names)  # fmt: skip
 

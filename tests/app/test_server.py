@@ -17,13 +17,13 @@ from . import APP_PATH
 
 EXAMPLES = APP_PATH.parent / "examples"
 MODEL_EVENTS = {
-    "/restore", "/denoise", "/colorize", "/super_resolve", "/pix2pix", "/pix2pix_painting", "/cyclegan", "/vae_tab",
-    "/vae_model_info", "/vae_decode", "/vae_random", "/vae_manifold", "/vae_scatter", "/vae_interpolate", "/gan_tab",
-    "/gan_model_info", "/gan_sample", "/gan_randomise", "/gan_interpolate",
+    "/restore", "/denoise", "/colorize", "/colorize_hints", "/super_resolve", "/pix2pix", "/pix2pix_painting",
+    "/cyclegan", "/vae_tab", "/vae_model_info", "/vae_decode", "/vae_random", "/vae_manifold", "/vae_scatter",
+    "/vae_interpolate", "/gan_tab", "/gan_model_info", "/gan_sample", "/gan_randomise", "/gan_interpolate",
 }  # fmt: skip
 UI_EVENTS = {
-    "/restore_notice", "/denoise_notice", "/colorize_notice", "/super_resolution_notice", "/pix2pix_notice",
-    "/cyclegan_notice",
+    "/restore_notice", "/denoise_notice", "/colorize_notice", "/colorize_hints_note", "/super_resolution_notice",
+    "/pix2pix_notice", "/cyclegan_notice",
 }  # fmt: skip
 
 
@@ -94,6 +94,34 @@ def test_restoration_tabs(client):
     picture(output, (256, 192), "RGB")
     picture(bicubic, (256, 192), "RGB")
     assert "**256x192** (x2)" in info
+
+
+def test_colorize_hints(client):
+    """Hints as a JSON list [[x, y, "#rrggbb"], ...] in the upload's pixels; a hint-ignoring model says so."""
+    from zoo.color import rgb_to_lab
+
+    def ab(path: str) -> np.ndarray:
+        return rgb_to_lab(np.asarray(picture(path, (160, 160), "RGB"), dtype=np.float64)[60, 80] / 255.0)[1:]
+
+    still_life = example("colorize/still_life.png")
+    _, plain, _, info = client.predict("colorize-hints", still_life, [], api_name="/colorize_hints")
+    assert "Colour hints" not in info
+    gray, hinted, original, info = client.predict(
+        "colorize-hints", still_life, [[80, 60, "#d03c28"], [10, 10, [40, 160, 40]]], api_name="/colorize_hints"
+    )
+    picture(gray, (160, 160), "L")
+    picture(original, (160, 160), "RGB")
+    assert "Colour hints used: 2." in info
+    target = rgb_to_lab(np.array([0xD0, 0x3C, 0x28]) / 255.0)[1:]
+    assert np.linalg.norm(ab(hinted) - target) < 0.35 * np.linalg.norm(ab(plain) - target)
+    with pytest.raises(AppError, match="At most 64 colour hints at a time; there are 65"):
+        client.predict("colorize-hints", still_life, [[1, 1, "#ff0000"]] * 65, api_name="/colorize_hints")
+    with pytest.raises(AppError, match=r"Hint 1 at \(200, 1\) is outside the 160x160 image"):
+        client.predict("colorize-hints", still_life, [[200, 1, "#ff0000"]], api_name="/colorize_hints")
+    _, _, _, info = client.predict("colorize", still_life, [[80, 60, "#d03c28"]], api_name="/colorize_hints")
+    assert "colorize ignores colour hints" in info
+    note = client.predict("colorize", api_name="/colorize_hints_note")  # (the button's state is no API output)
+    assert "ignores colour hints" in note and "colorize-hints" in note
 
 
 def test_restore_flow(client):

@@ -1,0 +1,94 @@
+"""The app's one patch of gradio internals, in one place so that it can be dropped.
+
+What: gradio (6.x) saves every PIL output into its cache through ``gradio.processing_utils.save_pil_to_cache``,
+which names the file after its content and rewrites it in place on every save. Two visitors getting the same output
+at once could then be served a file while it was being truncated and rewritten (seen as failed downloads in
+tests/reliability/test_load.py). ``save_pil_to_cache_once`` writes the file only when it is missing, atomically.
+
+Guard: ``install()`` replaces the function only on the gradio line it was written against (``GRADIO_RANGE``) and only
+while gradio's function is still the one read then (``ORIGINAL_SHA256``, the sha256 of its source); otherwise it
+leaves gradio alone and logs why. tests/app/test_gradio_patch.py fails when gradio changes the function, fixes the
+race (the file is no longer rewritten in place: delete this module and its ``install()`` call), stops calling it
+through the module attribute (the patch would do nothing), or is upgraded past ``GRADIO_RANGE``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+
+LOG = logging.getLogger("zoo.app")
+PATCHED = "gradio.processing_utils.save_pil_to_cache"
+GRADIO_RANGE = (6, 7)  # major versions [from, to): the 6.x line, read at gradio 6.31.0
+ORIGINAL_SHA256 = "ea8f5a3ffa0371a17de649d654e2ddda471362b6e0301e8c323a60009af94468"
+_original: Callable | None = None  # gradio's function, once replaced
+
+
+def save_pil_to_cache_once(img: Image.Image, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    """gradio's ``save_pil_to_cache`` (same signature and file name), but the content-named file is written only
+    when missing, through a temporary file and an atomic rename, so a file being served is never rewritten."""
+    from gradio import processing_utils
+
+    data = processing_utils.encode_pil_to_bytes(img, format)
+    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+    folder.mkdir(exist_ok=True, parents=True)
+    target = (folder / f"{name}.{format}").resolve()
+    if not (target.is_file() and target.stat().st_size == len(data)):
+        partial = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    return str(target)
+
+
+def original() -> Callable:
+    """gradio's own ``save_pil_to_cache``, whether or not the patch is installed."""
+    from gradio import processing_utils
+
+    return _original or processing_utils.save_pil_to_cache
+
+
+def source_sha256(function: Callable) -> str:
+    """sha256 of a function's source (decorators unwrapped), the fingerprint ``ORIGINAL_SHA256`` records."""
+    return hashlib.sha256(inspect.getsource(inspect.unwrap(function)).encode("utf-8")).hexdigest()
+
+
+def gradio_major() -> int:
+    import gradio
+
+    return int(gradio.__version__.split(".")[0])
+
+
+def why_not() -> str | None:
+    """Why the patch must not be installed on this gradio (a sentence), or None when it applies."""
+    import gradio
+
+    if not GRADIO_RANGE[0] <= gradio_major() < GRADIO_RANGE[1]:
+        line = f"{GRADIO_RANGE[0]}.x" + (f"-{GRADIO_RANGE[1] - 1}.x" if GRADIO_RANGE[1] - GRADIO_RANGE[0] > 1 else "")
+        return f"gradio {gradio.__version__} is outside the {line} line it was written for"
+    if source_sha256(original()) != ORIGINAL_SHA256:
+        return f"gradio {gradio.__version__} changed {PATCHED}"
+    return None
+
+
+def install() -> bool:
+    """Replace gradio's function by ``save_pil_to_cache_once`` when the guard allows it (idempotent); True if in
+    place. When refused, gradio's own function stays and a warning says to re-check this module."""
+    global _original
+    from gradio import processing_utils
+
+    if processing_utils.save_pil_to_cache is save_pil_to_cache_once:
+        return True
+    reason = why_not()
+    if reason:
+        LOG.warning("%s: not patching it (see app_support/gradio_patch.py; drop the patch if gradio fixed it)", reason)
+        return False
+    _original = processing_utils.save_pil_to_cache
+    processing_utils.save_pil_to_cache = save_pil_to_cache_once
+    return True

@@ -1,0 +1,107 @@
+"""The app's one patch of gradio (``app_support/gradio_patch.py``): the output cache never rewrites a file that may
+be being served. The guard tests below fail when gradio changes, fixes or stops calling the patched function, or is
+upgraded past the line the patch was written for: then re-read gradio's function and drop or update the patch."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import gradio
+import pytest
+from gradio import processing_utils
+from PIL import Image
+
+from app_support import gradio_patch
+
+from . import load_app
+
+
+def test_build_demo_installs_the_race_free_cache():
+    load_app().build_demo()
+    assert processing_utils.save_pil_to_cache is gradio_patch.save_pil_to_cache_once
+    assert gradio_patch.install() is True  # idempotent
+
+
+def test_same_output_is_written_once_and_never_rewritten(tmp_path):
+    image = Image.new("RGB", (8, 8), (10, 200, 30))
+    first = gradio_patch.save_pil_to_cache_once(image, str(tmp_path), format="png")
+    stamp = (tmp_path / first).stat().st_mtime_ns
+    second = gradio_patch.save_pil_to_cache_once(image, str(tmp_path), format="png")
+    assert first == second and (tmp_path / first).stat().st_mtime_ns == stamp
+    assert Image.open(first).getpixel((0, 0)) == (10, 200, 30)
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_same_file_name_as_gradio(tmp_path):
+    image = Image.new("RGB", (8, 8), (200, 10, 30))
+    ours = gradio_patch.save_pil_to_cache_once(image, str(tmp_path / "ours"), name="out", format="png")
+    theirs = gradio_patch.original()(image, str(tmp_path / "theirs"), name="out", format="png")
+    assert Path(ours).relative_to(tmp_path / "ours") == Path(theirs).relative_to(tmp_path / "theirs")
+
+
+# ------------------------------------------------------------------------------------------------ guard
+def test_gradio_is_on_the_line_the_patch_was_written_for():
+    low, high = gradio_patch.GRADIO_RANGE
+    assert low <= gradio_patch.gradio_major() < high, (
+        f"gradio {gradio.__version__} is outside {gradio_patch.GRADIO_RANGE}: re-read {gradio_patch.PATCHED}, then "
+        "drop app_support/gradio_patch.py if it no longer rewrites cached files in place, or widen GRADIO_RANGE"
+    )
+
+
+def test_gradio_function_is_unchanged():
+    assert gradio_patch.source_sha256(gradio_patch.original()) == gradio_patch.ORIGINAL_SHA256, (
+        f"gradio {gradio.__version__} changed {gradio_patch.PATCHED}: re-read it; drop the patch if it no longer "
+        "rewrites cached files in place, else update save_pil_to_cache_once and ORIGINAL_SHA256"
+    )
+
+
+def test_gradio_still_rewrites_cached_files_in_place(tmp_path):
+    """The race itself: saving an output whose file exists truncates and rewrites that same file (same inode), so a
+    reader of the file can see it half-written. When this fails, gradio fixed it: drop the patch."""
+    image = Image.new("RGB", (16, 16), (1, 2, 3))
+    path = Path(gradio_patch.original()(image, str(tmp_path), format="png"))
+    data, inode = path.read_bytes(), path.stat().st_ino
+    path.write_bytes(b"x" * len(data))  # same size, other bytes: as if another save were halfway through
+    gradio_patch.original()(image, str(tmp_path), format="png")
+    assert path.read_bytes() == data and path.stat().st_ino == inode, "gradio no longer rewrites in place"
+    path.write_bytes(b"x" * len(data))
+    gradio_patch.save_pil_to_cache_once(image, str(tmp_path), format="png")
+    assert path.read_bytes() == b"x" * len(data), "ours leaves an existing file of the right size alone"
+
+
+def test_gradio_calls_it_through_the_module_attribute():
+    """The patch replaces the module attribute, which reaches callers only if they look it up there at call time."""
+    package = Path(gradio.__file__).parent
+    callers, imported = [], []
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "save_pil_to_cache" not in text:
+            continue
+        callers += re.findall(r"processing_utils\.save_pil_to_cache\(", text)
+        if re.search(r"import[^\n]*\bsave_pil_to_cache\b", text):
+            imported.append(str(path.relative_to(package)))
+    assert callers, "gradio no longer calls processing_utils.save_pil_to_cache: the patch does nothing"
+    assert imported == [], f"gradio modules import the function by name, so the patch misses them: {imported}"
+
+
+def test_install_refuses_a_changed_function_or_another_gradio_line(monkeypatch, caplog):
+    monkeypatch.setattr(processing_utils, "save_pil_to_cache", gradio_patch.original())
+    monkeypatch.setattr(gradio_patch, "ORIGINAL_SHA256", "0" * 64)
+    with caplog.at_level(logging.WARNING, logger="zoo.app"):
+        assert gradio_patch.install() is False
+    assert processing_utils.save_pil_to_cache is gradio_patch.original()
+    assert "changed gradio.processing_utils.save_pil_to_cache" in caplog.text
+    monkeypatch.setattr(
+        gradio_patch, "GRADIO_RANGE", (gradio_patch.gradio_major() + 1, gradio_patch.gradio_major() + 2)
+    )
+    assert "outside the" in gradio_patch.why_not()
+    assert gradio_patch.install() is False
+
+
+@pytest.fixture(autouse=True)
+def _installed_again():
+    """Whatever a test did to gradio, later tests (and servers built in this process) get the patch back."""
+    yield
+    gradio_patch.install()
