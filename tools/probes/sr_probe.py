@@ -1,0 +1,39 @@
+"""Session 11 one-off: Y-PSNR and sharpness of bicubic, superres-x4, superres-x4-real and denoise -> upscale
+chains on the superres-real LR of 8 kodak24 + 8 cbsd68 images. Argument: a denoise-real run's final folder."""
+
+import glob
+import sys
+
+import numpy as np
+import torch
+from PIL import Image
+
+import zoo
+from zoo.evaluation.realworld import sharpness_ratio, superres_lr
+from zoo.metrics import crop_to_multiple, y_psnr
+
+torch.set_num_threads(2)
+den = zoo.load(sys.argv[1])
+x4 = zoo.load("superres-x4")
+x4r = zoo.load("outputs/superres-x4-real/final")
+files = sorted(glob.glob("../shared/data/kodak24/*.png"))[::3] + sorted(glob.glob("../shared/data/cbsd68/*.png"))[::9]
+methods = {
+    "bicubic": lambda low: low.resize((low.width * 4, low.height * 4), Image.Resampling.BICUBIC),
+    "x4": x4,
+    "x4-real": x4r,
+    "den->x4": lambda low: x4(den(low)),
+    "den->x4-real": lambda low: x4r(den(low)),
+    "den->bicubic": lambda low: den(low).resize((low.width * 4, low.height * 4), Image.Resampling.BICUBIC),
+}
+res = {m: [] for m in methods}
+sh = {m: [] for m in methods}
+for f in files:
+    hr = crop_to_multiple(np.asarray(Image.open(f).convert("RGB")), 4)
+    low = Image.fromarray(superres_lr(hr, f.split("/")[-1], 4))
+    for m, fn in methods.items():
+        sr = np.asarray(fn(low).convert("RGB"))
+        res[m].append(y_psnr(hr, sr, 4))
+        sh[m].append(sharpness_ratio(sr, hr))
+    print(f.split("/")[-1], " ".join(f"{m}={res[m][-1]:.2f}" for m in methods), flush=True)
+for m in methods:
+    print(f"{m:14s} {np.mean(res[m]):.3f}  sharp {np.mean(sh[m]):.3f}")
