@@ -19,7 +19,7 @@ adds the catalog's sha256 bookkeeping):
 Both runs compute in float32 (``pipe.precision = "fp32"``): the comparison measures the stored weights alone, not
 bfloat16 autocast (which rounds weights more coarsely than float16 anyway). Peers off: the BM3D / CBM3D peer
 (``restoration.BM3D_PEER`` and ``ZOO_BM3D=0``), other published zoo models shown side by side
-(``realworld._peer``), and other training runs found in ``outputs/`` (``ZOO_OUTPUTS`` points at an empty folder).
+(``realworld.MODEL_PEERS``), and other training runs found in ``outputs/`` (``ZOO_OUTPUTS`` points at an empty folder).
 Baselines computed inside a protocol (noisy input, bicubic, PCA, ...) still run but are not compared; instruments
 the protocol needs (the GAN cards' judge classifier, the CycleGAN domain classifier trained in the run) stay on.
 
@@ -224,16 +224,15 @@ def peers_off() -> Iterator[None]:
 
     keys = ("ZOO_BM3D", "ZOO_OUTPUTS")
     saved_env = {key: os.environ.get(key) for key in keys}
-    saved_bm3d, saved_peer = restoration.BM3D_PEER, realworld._peer
+    saved = restoration.BM3D_PEER, realworld.MODEL_PEERS
     with tempfile.TemporaryDirectory(prefix="zoo-half-no-runs-") as empty:
         os.environ["ZOO_BM3D"] = "0"
         os.environ["ZOO_OUTPUTS"] = empty
-        restoration.BM3D_PEER = False
-        realworld._peer = lambda name, exclude_pipe: None
+        restoration.BM3D_PEER = realworld.MODEL_PEERS = False
         try:
             yield
         finally:
-            restoration.BM3D_PEER, realworld._peer = saved_bm3d, saved_peer
+            restoration.BM3D_PEER, realworld.MODEL_PEERS = saved
             for key, value in saved_env.items():
                 if value is None:
                     os.environ.pop(key, None)

@@ -91,11 +91,17 @@ def superres_lr(hr_uint8: np.ndarray, name: str, scale: int = 4) -> np.ndarray:
     return _quantize(lr)
 
 
+# Other published zoo models shown beside the model (denoise-color, superres-x4, ...): on for the cards; off (False)
+# when only the model's own rows are wanted (``zoo.halving``).
+MODEL_PEERS = True
+
+
 def _peer(name: str, exclude_pipe: Any) -> Any | None:
-    """A published zoo model to compare with (None when it is the model under test or is not available here)."""
+    """A published zoo model to compare with (None when it is the model under test, is not available here, or
+    ``MODEL_PEERS`` is off)."""
     import zoo
 
-    if getattr(exclude_pipe, "name", None) == name:
+    if not MODEL_PEERS or getattr(exclude_pipe, "name", None) == name:
         return None
     try:
         return zoo.load(name)
