@@ -201,3 +201,35 @@ class TestColorizationUNet(NetTesterMixin):
         assert net.required_multiple == 32
         with pytest.raises(InputError, match="ColorizationUNet needs H and W to be multiples of 32"):
             net(uniform(1, 1, 48, 32))
+
+
+class TestColorizationUNetLowResHead(NetTesterMixin):
+    """``head_stride=4``: bin logits at a quarter of the input size (Zhang et al. 2016), full-size decoder levels
+    not built."""
+
+    net_class = ColorizationUNet
+    init_kwargs: ClassVar[dict[str, Any]] = {
+        "num_downs": 3, "ngf": 4, "out_channels": 5, "head": "classification", "head_stride": 4,
+    }  # fmt: skip
+    output_shape = (2, 5, 4, 4)
+    output_range = None
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 1, 16, 16, low=-1.0),)
+
+    def test_skipped_levels_hold_no_weights(self) -> None:
+        full = ColorizationUNet(num_downs=3, ngf=4, out_channels=5, head="classification")
+        low = ColorizationUNet(**self.init_kwargs)
+        assert not any(key.startswith(("unet.up.0.", "unet.up.1.")) for key in low.state_dict())
+        assert sum(p.numel() for p in low.parameters()) < sum(p.numel() for p in full.parameters())
+        # the decoder levels it keeps are the full model's, so the same keys load
+        shared = {k: v for k, v in full.state_dict().items() if k in low.state_dict()}
+        assert set(shared) == {k for k in low.state_dict() if not k.startswith("bin_head.")}
+
+    @pytest.mark.parametrize(
+        "kwargs", [{"head_stride": 3}, {"head_stride": 8}, {"head_stride": 2, "head": "regression"}]
+    )
+    def test_bad_strides_raise(self, kwargs) -> None:
+        options = {**self.init_kwargs, **kwargs}
+        with pytest.raises(ValueError, match="head_stride"):
+            ColorizationUNet(**options)

@@ -235,14 +235,17 @@ def test_keep_best_needs_held_out_data(data_root, tmp_path, capsys):
     assert not (tmp_path / "run" / "final").exists()
 
 
-@pytest.mark.parametrize("gan_weight", ["0", "0.01"])
-def test_colorize_classification_with_hints_smoke_run(gan_weight, data_root, tmp_path):
-    """Zhang 2016 classification + Zhang 2017 simulated hints: a 4-channel network whose pipeline takes hints."""
+@pytest.mark.parametrize(("gan_weight", "head_stride"), [("0", "1"), ("0.01", "4")])
+def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, data_root, tmp_path):
+    """Zhang 2016 classification + Zhang 2017 simulated hints: a 4-channel network whose pipeline takes hints;
+    with ``--head-stride 4`` the bins come out at a quarter of the size and the GAN sees the upsampled ab."""
     final = run(
         "colorize", tmp_path / "run", data_root, "--ngf", "4", "--num-downs", "3", "--resolution", "32",
         "--working-size", "64", "--loss", "classification", "--hints", "5", "--gan-weight", gan_weight,
+        "--head-stride", head_stride,
     )  # fmt: skip
     pipe = zoo.load(final)
+    assert pipe.models["model"].config.head_stride == int(head_stride)
     assert pipe.takes_hints and pipe.options["temperature"] == 0.38
     gray = Image.new("L", (90, 31), 120)
     assert pipe(gray, hints=[(5, 5, (250, 20, 20))]).size == (90, 31)
