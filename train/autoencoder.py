@@ -109,8 +109,7 @@ class AutoencoderTask(engine.Task):
 
     def samples(self, nets):
         """Rows: the network input (upscaled for superres), the output, the clean target."""
-        from zoo.pipelines.generative import to_images
-        from zoo.pipelines.images import image_grid
+        from zoo.pipelines.images import image_grid, tensors_to_images
 
         net = nets["autoencoder"]
         device = next(net.parameters()).device
@@ -119,7 +118,7 @@ class AutoencoderTask(engine.Task):
         with torch.no_grad():
             output = net(inputs)
         shown = F.interpolate(inputs, size=x.shape[-2:], mode="nearest")
-        return image_grid(to_images(shown) + to_images(output) + to_images(x), columns=len(x))
+        return image_grid(tensors_to_images(shown) + tensors_to_images(output) + tensors_to_images(x), columns=len(x))
 
     def pipeline(self, nets):
         from zoo.pipelines import AutoencoderPipeline, DenoisePipeline, SuperResolutionPipeline

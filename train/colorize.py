@@ -206,12 +206,11 @@ def ab_bin_index(ab: torch.Tensor) -> torch.Tensor:
 
 def lab_batch_to_images(light: torch.Tensor, ab: torch.Tensor) -> list:
     """[N,1,H,W] L (-1..1) and [N,2,H,W] ab (-1..1) -> N RGB PIL images."""
-    from PIL import Image
-
     from zoo.color import lab_to_rgb
+    from zoo.pipelines.images import from_array
 
     lab = torch.cat([(light + 1.0) * 50.0, ab.clamp(-1, 1) * AB_SCALE], dim=1).permute(0, 2, 3, 1)
-    return [Image.fromarray(np.rint(lab_to_rgb(item.numpy()) * 255).astype(np.uint8)) for item in lab.detach().cpu()]
+    return [from_array(lab_to_rgb(item.numpy())) for item in lab.detach().cpu()]
 
 
 class ColorizeTask(engine.Task):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.data import DatasetError, DatasetWarning, dihedral, list_images, load_image, readable_images, to_tensor
+from zoo.data import DatasetError, DatasetWarning, dihedral, image_to_tensor, list_images, load_image, readable_images
 
 from .helpers import noise
 
@@ -42,11 +42,11 @@ def test_unreadable_files_raise_or_are_skipped(tmp_path, rng):
 
 def test_to_tensor_ranges_and_layout():
     gray = np.array([[0, 255]], dtype=np.uint8)
-    assert torch.equal(to_tensor(gray), torch.tensor([[[0.0, 1.0]]]))
-    assert torch.equal(to_tensor(gray, signed=True), torch.tensor([[[-1.0, 1.0]]]))
+    assert torch.equal(image_to_tensor(gray), torch.tensor([[[0.0, 1.0]]]))
+    assert torch.equal(image_to_tensor(gray, signed=True), torch.tensor([[[-1.0, 1.0]]]))
     rgb = np.zeros((2, 3, 3), dtype=np.uint8)
     rgb[..., 1] = 255
-    tensor = to_tensor(Image.fromarray(rgb))
+    tensor = image_to_tensor(Image.fromarray(rgb))
     assert tensor.shape == (3, 2, 3) and tensor.dtype == torch.float32
     assert tensor[1].eq(1).all() and tensor[0].eq(0).all()
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.data import DatasetError, DatasetWarning, ImagePatchDataset, to_tensor
+from zoo.data import DatasetError, DatasetWarning, ImagePatchDataset, image_to_tensor
 
 from .helpers import noise
 
@@ -45,7 +45,7 @@ def test_lr_is_the_bicubic_downscale_of_the_patch(photos, scale):
     item = data[0]
     assert item["lr"].shape == (3, 16 // scale, 16 // scale)
     hr = (item["image"] * 255).round().byte().permute(1, 2, 0).numpy()
-    expected = to_tensor(Image.fromarray(hr).resize((16 // scale,) * 2, Image.Resampling.BICUBIC))
+    expected = image_to_tensor(Image.fromarray(hr).resize((16 // scale,) * 2, Image.Resampling.BICUBIC))
     assert torch.equal(item["lr"], expected)
 
 

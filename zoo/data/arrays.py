@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.data.errors import DatasetError
-from zoo.data.images import to_tensor
+from zoo.data.images import image_to_tensor
 from zoo.data.sampling import UnpairedOrder, UnpairedOrderMixin
 
 __all__ = ["ArrayImageDataset", "ArrayPairedDataset", "ArrayUnpairedDataset"]
@@ -49,7 +49,7 @@ class ArrayImageDataset(Dataset):
         return len(self.images)
 
     def __getitem__(self, index: int) -> dict:
-        image = to_tensor(self.images[index], signed=self.signed)
+        image = image_to_tensor(self.images[index], signed=self.signed)
         item = {"image": self.transform(image) if self.transform is not None else image}
         if self.labels is not None:
             item["label"] = torch.tensor(self.labels[index], dtype=torch.int64)
@@ -71,8 +71,8 @@ class ArrayPairedDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return {
-            "A": to_tensor(self.images_a[index], signed=True),
-            "B": to_tensor(self.images_b[index], signed=True),
+            "A": image_to_tensor(self.images_a[index], signed=True),
+            "B": image_to_tensor(self.images_b[index], signed=True),
             "index": index,
         }
 
@@ -96,8 +96,8 @@ class ArrayUnpairedDataset(UnpairedOrderMixin, Dataset):
     def __getitem__(self, position: int) -> dict:
         index_a, index_b = self.order.indices(position, self.epoch)
         return {
-            "A": to_tensor(self.images_a[index_a], signed=True),
-            "B": to_tensor(self.images_b[index_b], signed=True),
+            "A": image_to_tensor(self.images_a[index_a], signed=True),
+            "B": image_to_tensor(self.images_b[index_b], signed=True),
             "index_a": index_a,
             "index_b": index_b,
         }

@@ -14,7 +14,13 @@ from PIL import Image, ImageOps
 from zoo.data.errors import DatasetError, DatasetWarning
 
 __all__ = [
-    "IMAGE_EXTENSIONS", "dihedral", "list_images", "load_image", "readable_images", "split_pair", "to_tensor",
+    "IMAGE_EXTENSIONS",
+    "dihedral",
+    "image_to_tensor",
+    "list_images",
+    "load_image",
+    "readable_images",
+    "split_pair",
     "warn_skipped",
 ]  # fmt: skip
 
@@ -89,7 +95,7 @@ def split_pair(image: Image.Image) -> tuple[Image.Image, Image.Image]:
     return image.crop((0, 0, half, image.height)), image.crop((half, 0, 2 * half, image.height))
 
 
-def to_tensor(image: Image.Image | np.ndarray, signed: bool = False) -> torch.Tensor:
+def image_to_tensor(image: Image.Image | np.ndarray, signed: bool = False) -> torch.Tensor:
     """uint8 ``[H, W]`` / ``[H, W, C]`` (array or PIL) -> float32 ``[C, H, W]`` in [0, 1], or [-1, 1] if ``signed``."""
     array = np.array(image, dtype=np.uint8)  # a copy: torch.from_numpy needs a writable array
     if array.ndim == 2:

@@ -19,7 +19,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from zoo.data.errors import DatasetError
-from zoo.data.images import list_images, load_image, readable_images, split_pair, to_tensor
+from zoo.data.images import image_to_tensor, list_images, load_image, readable_images, split_pair
 from zoo.data.sampling import EpochMixin, UnpairedOrder, UnpairedOrderMixin, item_rng
 
 __all__ = ["PAIRED_HALVES", "PAIRED_TASK_DIRECTION", "ImageRef", "PairedImageDataset", "UnpairedImageDataset"]
@@ -99,7 +99,7 @@ class PairedImageDataset(EpochMixin, Dataset):
         a, b = (left, right) if self.direction == "AtoB" else (right, left)
         rng = item_rng(self.seed, self.epoch, index)
         a, b = _augment([a, b], self.load_size, self.crop_size, self.train, rng)
-        return {"A": to_tensor(a, signed=True), "B": to_tensor(b, signed=True), "path": str(path)}
+        return {"A": image_to_tensor(a, signed=True), "B": image_to_tensor(b, signed=True), "path": str(path)}
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,6 @@ class UnpairedImageDataset(UnpairedOrderMixin, Dataset):
         (a,) = _augment([ref_a.load()], self.load_size, self.crop_size, self.train, rng)
         (b,) = _augment([ref_b.load()], self.load_size, self.crop_size, self.train, rng)
         return {
-            "A": to_tensor(a, signed=True), "B": to_tensor(b, signed=True),
+            "A": image_to_tensor(a, signed=True), "B": image_to_tensor(b, signed=True),
             "index_a": index_a, "index_b": index_b, "path_a": str(ref_a.path), "path_b": str(ref_b.path),
         }  # fmt: skip

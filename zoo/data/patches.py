@@ -11,7 +11,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from zoo.data.errors import DatasetError
-from zoo.data.images import dihedral, list_images, load_image, to_tensor, warn_skipped
+from zoo.data.images import dihedral, image_to_tensor, list_images, load_image, warn_skipped
 from zoo.data.sampling import EpochMixin, item_rng
 
 __all__ = ["DegradedPatchDataset", "ImagePatchDataset", "grouped_patch_datasets"]
@@ -103,10 +103,10 @@ class ImagePatchDataset(EpochMixin, Dataset):
         left = int(rng.integers(0, image.shape[1] - size + 1))
         patch = image[top : top + size, left : left + size]
         patch = dihedral(patch, int(rng.integers(8))) if self.augment else np.ascontiguousarray(patch)
-        item = {"image": to_tensor(patch)}
+        item = {"image": image_to_tensor(patch)}
         if self.scale > 1:
             low = size // self.scale
-            item["lr"] = to_tensor(Image.fromarray(patch).resize((low, low), Image.Resampling.BICUBIC))
+            item["lr"] = image_to_tensor(Image.fromarray(patch).resize((low, low), Image.Resampling.BICUBIC))
         return item
 
 

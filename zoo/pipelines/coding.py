@@ -9,7 +9,8 @@ import torch
 
 from zoo.errors import InputError
 from zoo.pipelines.base import Pipeline
-from zoo.pipelines.generative import MAX_SAMPLES, digit_tensor, to_images
+from zoo.pipelines.generative import MAX_SAMPLES, digit_tensor
+from zoo.pipelines.images import tensors_to_images
 
 
 class AutoencoderPipeline(Pipeline):
@@ -60,12 +61,12 @@ class AutoencoderPipeline(Pipeline):
             raise InputError("codes must be finite (no NaN or inf values)")
         if z.shape[0] > MAX_SAMPLES:
             raise InputError(f"decode takes at most {MAX_SAMPLES} codes per call, got {z.shape[0]}")
-        return to_images(self.models["model"].decode(z.to(self.device)))
+        return tensors_to_images(self.models["model"].decode(z.to(self.device)))
 
     @torch.no_grad()
     def reconstruct(self, images: Any) -> list:
         """``decode(encode(images))`` as L images of ``image_size`` (inputs of any mode and size are resized)."""
-        return to_images(self.models["model"](self._images(images, "reconstruct")))
+        return tensors_to_images(self.models["model"](self._images(images, "reconstruct")))
 
     def __call__(self, image: Any):
         return self.reconstruct([image])[0]

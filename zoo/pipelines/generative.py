@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from zoo.errors import InputError
 from zoo.pipelines.base import Pipeline
-from zoo.pipelines.images import image_grid, open_image, to_array
+from zoo.pipelines.images import image_grid, open_image, tensors_to_images, to_array
 
 MAX_SAMPLES = 1024  # per call: bounded so a request cannot exhaust memory
 MAX_STEPS = 256
@@ -39,12 +39,6 @@ def _seed(seed: Any) -> int:
     if not 0 <= value < 2**63:
         raise InputError(f"seed must be between 0 and 2**63-1, got {value}")
     return value
-
-
-def to_images(batch: torch.Tensor) -> list[Image.Image]:
-    """[N,1,H,W] in [0,1] -> list of L images."""
-    arrays = (batch.detach().float().clamp(0, 1).cpu().numpy()[:, 0] * 255.0 + 0.5).astype(np.uint8)
-    return [Image.fromarray(a, mode="L") for a in arrays]
 
 
 def digit_tensor(images: Any, size: int, device: torch.device, prepare: bool = False) -> torch.Tensor:
@@ -128,7 +122,7 @@ class VAEPipeline(Pipeline):
         return torch.sigmoid(self.models["model"].decode(z.to(self.device)))
 
     def decode(self, z: Any) -> list[Image.Image]:
-        return to_images(self.decode_tensor(z))
+        return tensors_to_images(self.decode_tensor(z))
 
     def sample(self, n: int, seed: int = 0) -> list[Image.Image]:
         n = _count(n, "n", MAX_SAMPLES)
@@ -235,14 +229,14 @@ class GANPipeline(Pipeline):
 
     def sample(self, n: int, seed: int = 0, label: Any = None) -> list[Image.Image]:
         n = _count(n, "n", MAX_SAMPLES)
-        return to_images(self.generate(self.latents(n, seed), self._labels(label, n)))
+        return tensors_to_images(self.generate(self.latents(n, seed), self._labels(label, n)))
 
     def interpolate(self, seed_a: int, seed_b: int, steps: int = 8, label: Any = None) -> list[Image.Image]:
         steps = _count(steps, "steps", MAX_STEPS)
         t = torch.linspace(0, 1, steps)[:, None]
         z = slerp(self.latents(1, seed_a).expand(steps, -1), self.latents(1, seed_b).expand(steps, -1), t)
         labels = self._labels(label if label is not None or not self.labels else 0, steps)
-        return to_images(self.generate(z, labels))
+        return tensors_to_images(self.generate(z, labels))
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         z = self.latents(4, 0)
