@@ -1,6 +1,6 @@
 """The zoo's Gradio app: one tab per task, models pulled from the catalog on first use.
 
-    python app.py                      # http://127.0.0.1:7860, offline from the local mirror (hub/)
+    python app.py                      # http://127.0.0.1:7860, offline from the local mirror (mirror/)
     python app.py --host 0.0.0.0 --port 8080 [--share]
 
 The same file runs as the Hugging Face Space (``SPACE_ID`` is set there: it binds 0.0.0.0). This module only composes

@@ -133,7 +133,7 @@ def test_cli_check_reports_sizes(isolated_zoo, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------------------------- the real mirror
 def _real_mirror() -> Path:
-    return ROOT / "hub"
+    return ROOT / "mirror"
 
 
 def _pending_compaction() -> list[str]:
@@ -145,7 +145,7 @@ def _require_compacted() -> None:
     if pending:
         pytest.xfail(
             f"the mirror's card images are not compacted yet ({', '.join(pending)}): run `python -m zoo.mirror compact`"
-            " (rewrites card PNGs to WebP, card links and catalog sha256), then commit hub/ and zoo/catalog.json"
+            " (rewrites card PNGs to WebP, card links and catalog sha256), then commit mirror/ and zoo/catalog.json"
         )
 
 
@@ -167,8 +167,8 @@ def test_mirror_total_is_within_the_stated_budget_and_smaller_than_before():
 
 
 def test_gitattributes_mark_weights_and_images_binary():
-    for path in ("hub/imagezoo/x/model/diffusion_pytorch_model.safetensors", "hub/imagezoo/x/images/a.png",
-                 "hub/imagezoo/x/images/a.webp", "examples/x/a.jpg"):  # fmt: skip
+    for path in ("mirror/imagezoo/x/model/diffusion_pytorch_model.safetensors", "mirror/imagezoo/x/images/a.png",
+                 "mirror/imagezoo/x/images/a.webp", "examples/x/a.jpg"):  # fmt: skip
         out = subprocess.run(["git", "check-attr", "binary", "diff", "--", path], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout  # fmt: skip
         assert "binary: set" in out and "diff: unset" in out, out

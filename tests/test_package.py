@@ -98,7 +98,7 @@ def test_wheel_installs_into_a_fresh_venv_and_works_outside_the_checkout(tmp_pat
     names = zipfile.ZipFile(wheel).namelist()
     assert "zoo/catalog.json" in names and "zoo/model_cards/template.md" in names
     assert any(n.startswith("zoo/model_cards/tasks/") for n in names)
-    assert not any(n.startswith(("tests/", "tools/", "train/", "hub/", "app_support/")) for n in names)
+    assert not any(n.startswith(("tests/", "tools/", "train/", "mirror/", "app_support/")) for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if "Requires-Dist" in line]
     assert any(line.startswith("Requires-Dist: torch") for line in requires)
@@ -138,7 +138,7 @@ def test_wheel_installs_into_a_fresh_venv_and_works_outside_the_checkout(tmp_pat
     assert "ZOO_MIRROR" in out["without_mirror"]  # an installed package has no mirror of its own
 
     code = "import zoo; pipe = zoo.load('vae-mnist'); images = pipe.sample(2, seed=0); print(pipe.source, len(images))"
-    env["ZOO_MIRROR"] = str(ROOT / "hub")
+    env["ZOO_MIRROR"] = str(ROOT / "mirror")
     done = subprocess.run([str(python), "-c", code], cwd=outside, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["mirror", "2"]

@@ -41,7 +41,7 @@ def test_deploy_uploads_the_app_without_weights_and_preloads_pinned_models(pinne
             "model_cards/template.md", "app_support/__init__.py"} <= set(files)  # fmt: skip
     assert any(p.startswith("examples/") for p in files)
     assert files["app.py"] == (ROOT / "app.py").read_bytes()  # uploaded as it is
-    assert not [p for p in files if p.startswith(("hub/", "tests/", "train/", "tools/", "outputs/", "benchmarks/"))]
+    assert not [p for p in files if p.startswith(("mirror/", "tests/", "train/", "tools/", "outputs/", "benchmarks/"))]
     assert not [p for p in files if p.endswith((".safetensors", ".pyc")) or "__pycache__" in p]
     assert files["zoo/catalog.json"] == registry.catalog_path().read_bytes()  # the catalog in effect, pinned
     meta = front_matter(files["README.md"].decode())

@@ -47,7 +47,7 @@ def load(
 ) -> Pipeline:
     """Load a ready task pipeline from a catalog name, a Hub repo id (``org/name``) or a local folder.
 
-    Resolution order: an explicit folder; the local mirror (``$ZOO_MIRROR/<org>/<name>``, or ``hub/<org>/<name>`` in
+    Resolution order: an explicit folder; the local mirror (``$ZOO_MIRROR/<org>/<name>``, or ``mirror/<org>/<name>`` in
     a repository checkout; works offline); the Hugging Face Hub cache; a download of the pinned revision (skipped
     when ``HF_HUB_OFFLINE=1``; with no network it fails within about two seconds). Files of catalog checkpoints are
     checked against their published sha256.

@@ -4,7 +4,7 @@ Resolution order for ``resolve(x)``:
 
 1. ``x`` is an existing local folder -> that folder.
 2. ``x`` is a catalog name or a Hub repo id (``org/name``):
-   a. the local mirror ``$ZOO_MIRROR/<org>/<name>/`` (or ``<checkout>/hub/...`` in a repository checkout; an installed
+   a. the local mirror ``$ZOO_MIRROR/<org>/<name>/`` (or ``<checkout>/mirror/...`` in a repository checkout; an installed
       package has no mirror unless ``$ZOO_MIRROR`` is set) when the requested revision is the pinned one;
    b. the huggingface_hub cache (no network);
    c. a download of the requested (default: pinned) revision, unless ``HF_HUB_OFFLINE=1``; the endpoint is probed first

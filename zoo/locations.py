@@ -2,7 +2,7 @@
 
 The library never assumes it runs from a repository checkout: an installed wheel has only its package data
 (``catalog.json``, the card templates). When ``zoo`` *is* imported from a source checkout (``pip install -e .``,
-``python -m ...`` from the repository root, the app), the checkout's ``hub/`` mirror and ``../shared/data`` are used
+``python -m ...`` from the repository root, the app), the checkout's ``mirror/`` folder and ``../shared/data`` are used
 as defaults; ``$ZOO_MIRROR`` / ``$ZOO_DATA_DIR`` override them everywhere.
 """
 
@@ -32,11 +32,11 @@ def checkout_root() -> Path | None:
 
 
 def mirror_root() -> Path | None:
-    """The local mirror of the Hub repos: ``$ZOO_MIRROR``, else the checkout's ``hub/``, else None (no mirror)."""
+    """The local mirror of the Hub repos: ``$ZOO_MIRROR``, else the checkout's ``mirror/``, else None (no mirror)."""
     if os.environ.get("ZOO_MIRROR"):
         return Path(os.environ["ZOO_MIRROR"]).expanduser()
     root = checkout_root()
-    return None if root is None else root / "hub"
+    return None if root is None else root / "mirror"
 
 
 def default_data_root() -> Path | None:

@@ -1,4 +1,4 @@
-"""The local mirror of the Hub repos (``hub/<org>/<name>/`` in a checkout, or ``$ZOO_MIRROR``): keep it small, check
+"""The local mirror of the Hub repos (``mirror/<org>/<name>/`` in a checkout, or ``$ZOO_MIRROR``): keep it small, check
 its size budget, and rebuild it from the Hub.
 
     python -m zoo.mirror compact [NAME ...]   # card images -> WebP within the budget; card links + catalog sha256
@@ -12,7 +12,7 @@ safetensors weights, ``golden.safetensors``, plus the model card and a small car
 offline. ``compact`` is idempotent: a checkpoint whose images already meet the budget is left untouched. Publishing
 (``zoo.publish``) compacts the images of the folder it publishes, so the Hub and the mirror receive the same small
 files. A model whose pinned Hub revision still holds the old images is unpinned (revision "main") by ``compact``,
-until ``python -m zoo.publish hub/<org>/<name> --name NAME --to hub`` uploads the compacted files and pins them.
+until ``python -m zoo.publish mirror/<org>/<name> --name NAME --to hub`` uploads the compacted files and pins them.
 
 ``half`` (no names: every checkpoint with float32 weights) runs each model's evaluation protocol with the float32
 weights and with float16 copies (peers off, float32 compute) and keeps the float16 weights only when every number of

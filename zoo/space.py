@@ -6,7 +6,7 @@
 Uploads, from a repository checkout, exactly: ``app.py``, ``app_support/``, ``zoo/`` (with the catalog in effect),
 ``model_cards/``, ``examples/``, ``requirements.txt`` and ``README.md`` with its Space front matter, in one commit made
 with ``huggingface_hub`` (``create_repo`` + ``upload_folder``; files of an earlier deploy that are no longer part of the
-app are deleted). Never the weights mirror ``hub/``, tests, training code or outputs: the Space's ``zoo`` finds no
+app are deleted). Never the weights mirror ``mirror/``, tests, training code or outputs: the Space's ``zoo`` finds no
 mirror and loads each model from the Hub cache. The README's ``preload_from_hub`` lists every published catalog model
 with its files at its pinned revision, so the Space downloads them at build time (``zoo.load`` then finds them in the
 cache without a download, sha256-checked); anything else is pulled on demand. Models still on revision "main" (published

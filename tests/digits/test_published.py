@@ -1,6 +1,6 @@
 """The published 28x28 checkpoints, loaded offline from the local mirror, reach a sanity threshold on 200 test images.
 
-Each test skips until its checkpoint is in the mirror (``hub/imagezoo/<name>``) and its dataset is in the data root;
+Each test skips until its checkpoint is in the mirror (``mirror/imagezoo/<name>``) and its dataset is in the data root;
 once published, these catch a broken publish (wrong weights, a pipeline that lost its options, a dead GAN).
 """
 
