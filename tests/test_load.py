@@ -113,3 +113,53 @@ def test_a_failed_lookup_imports_no_model_code():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.fixture
+def silent_endpoint(monkeypatch):
+    """A server that completes the TCP handshake (the kernel's backlog) and never sends a byte."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    endpoint = f"http://127.0.0.1:{server.getsockname()[1]}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    yield endpoint
+    server.close()
+
+
+def test_a_hub_that_never_answers_fails_in_seconds(isolated_zoo, silent_endpoint):
+    started = time.monotonic()
+    with pytest.raises(zoo.HubUnavailableError) as info:
+        zoo.load("someorg/missing")
+    assert time.monotonic() - started < 10.0
+    message = str(info.value)
+    assert "someorg/missing" in message and silent_endpoint in message and "HF_HUB_OFFLINE=1" in message
+    assert isinstance(info.value, zoo.ModelNotFoundError)  # callers catching the old class still catch it
+
+
+@pytest.mark.parametrize(("status", "error"), [(503, "HubUnavailableError"), (404, "ModelNotFoundError")])
+def test_hub_errors_become_one_line_zoo_errors(isolated_zoo, monkeypatch, status, error):
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+        with pytest.raises(zoo.ModelNotFoundError) as info:
+            zoo.load("someorg/missing")
+    finally:
+        server.shutdown()
+    assert type(info.value).__name__ == error and "\n" not in str(info.value)
+    assert "someorg/missing" in str(info.value)

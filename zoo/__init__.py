@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from zoo.errors import CheckpointError, InputError, ModelNotFoundError, PublishError, ZooError
+from zoo.errors import CheckpointError, HubUnavailableError, InputError, ModelNotFoundError, PublishError, ZooError
 from zoo.registry import TASKS, ModelEntry, list_models
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "TASKS",
     "CheckpointError",
+    "HubUnavailableError",
     "InputError",
     "ModelEntry",
     "ModelNotFoundError",
@@ -55,7 +56,8 @@ def load(
     >>> pipe = zoo.load("vae-mnist")  # doctest: +SKIP
     >>> pipe.sample(4, seed=0)  # doctest: +SKIP
 
-    Raises ``ModelNotFoundError`` (unknown name, not downloadable) or ``CheckpointError`` (corrupt or tampered files).
+    Raises ``ModelNotFoundError`` (unknown name, not downloadable; its subclass ``HubUnavailableError`` when the Hub
+    does not answer in time) or ``CheckpointError`` (corrupt or tampered files).
     """
     from zoo.hub import resolve
 

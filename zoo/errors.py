@@ -11,6 +11,10 @@ class ModelNotFoundError(ZooError, LookupError):
     """A name, repo id or folder that resolves to no checkpoint."""
 
 
+class HubUnavailableError(ModelNotFoundError):
+    """The Hub endpoint cannot be reached or does not answer in time (offline, a captive portal, a stalled proxy)."""
+
+
 class CheckpointError(ZooError, ValueError):
     """A checkpoint folder that is incomplete, corrupted or not what it claims to be."""
 

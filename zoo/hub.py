@@ -4,11 +4,13 @@ Resolution order for ``resolve(x)``:
 
 1. ``x`` is an existing local folder -> that folder.
 2. ``x`` is a catalog name or a Hub repo id (``org/name``):
-   a. the local mirror ``$ZOO_MIRROR/<org>/<name>/`` (or ``<checkout>/mirror/...`` in a repository checkout; an installed
+   a. the local mirror ``$ZOO_MIRROR/<org>/<name>/`` (or ``<checkout>/mirror/...`` in a checkout; an installed
       package has no mirror unless ``$ZOO_MIRROR`` is set) when the requested revision is the pinned one;
    b. the huggingface_hub cache (no network);
-   c. a download of the requested (default: pinned) revision, unless ``HF_HUB_OFFLINE=1``; the endpoint is probed first
-      so that a machine without network fails in about a second instead of huggingface_hub's retry loop.
+   c. a download of the requested (default: pinned) revision, unless ``HF_HUB_OFFLINE=1``. The endpoint is probed
+      first, with connect and read timeouts (``probe_revision``): a machine without network fails in about a second
+      instead of huggingface_hub's retry loop, and a server that accepts but never answers within ~8 s
+      (``HubUnavailableError``) instead of hanging on a metadata request that has no timeout of its own.
 
 Files of catalog checkpoints are checked against the sha256 values recorded in the catalog at publish time.
 """
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo import registry
-from zoo.errors import CheckpointError, ModelNotFoundError, PublishError
+from zoo.errors import CheckpointError, HubUnavailableError, ModelNotFoundError, PublishError
 from zoo.locations import mirror_root as _mirror_root
 from zoo.registry import ModelEntry
 
@@ -89,7 +91,13 @@ def hub_endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
 
 
-def endpoint_reachable(endpoint: str, timeout: float = 1.5) -> bool:
+# Seconds: a TCP connect (DNS included), then each read of the metadata probe. A server that accepts and never
+# answers (a captive portal, a stalled proxy) fails within CONNECT_TIMEOUT + READ_TIMEOUT instead of hanging.
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 5.0
+
+
+def endpoint_reachable(endpoint: str, timeout: float = CONNECT_TIMEOUT) -> bool:
     """A TCP connect to the endpoint's host, bounded in time (DNS included)."""
     parts = urllib.parse.urlsplit(endpoint)
     host = parts.hostname or ""
@@ -107,6 +115,40 @@ def endpoint_reachable(endpoint: str, timeout: float = 1.5) -> bool:
     thread.start()
     thread.join(timeout + 0.5)
     return bool(result and result[0])
+
+
+def probe_revision(endpoint: str, repo_id: str, revision: str | None, token: str | bool | None, label: str) -> None:
+    """Ask the Hub for the repo's revision with connect and read timeouts, before ``snapshot_download`` (whose
+    metadata request has no timeout of its own). Raises ``HubUnavailableError`` when the endpoint does not answer in
+    time or answers with a server error, ``ModelNotFoundError`` for a repo or revision that does not exist."""
+    import httpx2  # huggingface_hub's HTTP library: its exceptions
+    from huggingface_hub.utils import build_hf_headers, get_session
+
+    offline_hint = "set HF_HUB_OFFLINE=1 to use only the local mirror and cache"
+    if not endpoint_reachable(endpoint):
+        raise HubUnavailableError(f"{label}: {endpoint} is unreachable; {offline_hint}.")
+    quoted = urllib.parse.quote(revision or "main", safe="")
+    url = f"{endpoint}/api/models/{repo_id}/revision/{quoted}"
+    timeout = httpx2.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    try:
+        headers = build_hf_headers(token=token)
+    except Exception:  # a token huggingface_hub refuses: let the download report it
+        headers = {}
+    try:
+        response = get_session().get(url, headers=headers, timeout=timeout)
+    except httpx2.TimeoutException as error:
+        raise HubUnavailableError(
+            f"{label}: {endpoint} accepted the connection but did not answer within {READ_TIMEOUT:g} s "
+            f"(a captive portal or a stalled proxy?); {offline_hint}."
+        ) from error
+    except (httpx2.HTTPError, OSError) as error:
+        raise HubUnavailableError(f"{label}: {endpoint} failed ({type(error).__name__}); {offline_hint}.") from error
+    if response.status_code in (401, 403, 404):
+        what = f"revision {revision!r} of {repo_id!r}" if revision else f"repo {repo_id!r}"
+        raise ModelNotFoundError(f"{label}: no {what} on {endpoint} (or it is private).")
+    if response.status_code >= 500:
+        status = response.status_code
+        raise HubUnavailableError(f"{label}: {endpoint} answered HTTP {status}; try later or {offline_hint}.")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -211,10 +253,10 @@ def resolve(
             raise ModelNotFoundError(
                 f"{label}: not in the local mirror or the Hub cache, and HF_HUB_OFFLINE is set; {how}."
             )
-        if not endpoint_reachable(endpoint):
-            raise ModelNotFoundError(
-                f"{label}: not in the local mirror or the Hub cache, and {endpoint} is unreachable; {how}."
-            )
+        try:
+            probe_revision(endpoint, repo_id, revision, token, label)
+        except HubUnavailableError as error:
+            raise HubUnavailableError(f"{error} Or: {how}.") from None
         folder = Path(_download(common, endpoint, token, label))
         source = "hub"
     if pinned and entry.files:
@@ -223,6 +265,7 @@ def resolve(
 
 
 def _download(common: dict, endpoint: str, token: str | bool | None, label: str) -> str:
+    import httpx2
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
@@ -233,7 +276,13 @@ def _download(common: dict, endpoint: str, token: str | bool | None, label: str)
     except RepositoryNotFoundError as error:
         raise ModelNotFoundError(f"{label}: no repo {common['repo_id']!r} on {endpoint} (or it is private).") from error
     except HfHubHTTPError as error:
-        raise ModelNotFoundError(f"{label}: download from {endpoint} failed: {error}") from error
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        raise HubUnavailableError(
+            f"{label}: download from {endpoint} failed" + (f" (HTTP {status})" if status else "") + "; try later or "
+            "set HF_HUB_OFFLINE=1 to use only the local mirror and cache."
+        ) from error
+    except (httpx2.HTTPError, OSError) as error:  # connection reset, a read timeout during the download
+        raise HubUnavailableError(f"{label}: download from {endpoint} failed ({type(error).__name__}).") from error
 
 
 # --------------------------------------------------------------------------------------------------------------------
