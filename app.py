@@ -23,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from app_support import gradio_patch
+from app_support import gradio_patch, params
 from app_support.models import default_model, model_choices, published_names, tab_notice
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
 from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, restore, super_resolution, vae
@@ -89,6 +89,7 @@ def build_demo() -> gr.Blocks:
             restore.chain_notice, None, restore_notice, api_name="restore_notice", queue=False,
             show_progress="hidden",
         )  # fmt: skip
+    params.guard_controls(demo)  # a value a control cannot convert gets a sentence, not gradio's empty error
     return demo
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from app_support.params import quote
 from zoo.errors import InputError
 
 MAX_HINTS = 64
@@ -41,10 +42,10 @@ def parse_colour(value: Any) -> tuple[int, int, int]:
         value = match.group(1).split(",")[:3] if match else None
     try:
         rgb = [float(v) for v in value]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         rgb = []
     if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
-        raise InputError(f"{given!r} is not a colour: give '#rrggbb' or three numbers in 0-255.")
+        raise InputError(f"{quote(given)} is not a colour: give '#rrggbb' or three numbers in 0-255.")
     return tuple(round(v) for v in rgb)
 
 
@@ -74,8 +75,8 @@ def parse_hints(hints: Any, size: tuple[int, int]) -> list[Hint]:
         try:
             x, y, colour = hint
             x, y = float(x), float(y)
-        except (TypeError, ValueError) as error:
-            raise InputError(f"Hint {number} must be [x, y, colour] like {HINT_FORMAT}, not {hint!r}.") from error
+        except (TypeError, ValueError, OverflowError) as error:
+            raise InputError(f"Hint {number} must be [x, y, colour] like {HINT_FORMAT}, not {quote(hint)}.") from error
         if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < width and 0 <= y < height):
             raise InputError(
                 f"Hint {number} at ({x:g}, {y:g}) is outside the {width}x{height} image "

@@ -8,6 +8,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from app_support import params
 from app_support.ui import (
     PROGRESS,
     examples_of,
@@ -27,6 +28,7 @@ def cyclegan(
     model: str | None, image: Any, direction: str = "AtoB", progress: gr.Progress = PROGRESS
 ) -> tuple[Image.Image, Image.Image, Image.Image, str]:
     """x, G(x) and F(G(x)): the translation and the round trip back."""
+    direction = params.choice(direction, "Direction", ["AtoB", "BtoA"], default="AtoB")
     pipe = pipeline("cyclegan", model, progress)
     prepared = prepare(image)
     x = prepared.image.convert("RGB")

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 import zoo
+from app_support import params
 from app_support.ui import (
     PROGRESS,
     examples_of,
@@ -36,6 +37,9 @@ def denoise(
     progress: gr.Progress = PROGRESS,
 ) -> tuple[tuple[Image.Image, Image.Image], Image.Image, str]:
     """Denoise an upload; optionally add Gaussian noise of ``added_sigma`` first and report PSNR against it."""
+    noise_level = params.number(noise_level, "Noise level σ", 0, 75, default=25)
+    blind, add_noise = params.flag(blind, "auto (blind)", True), params.flag(add_noise, "Add synthetic noise", False)
+    added_sigma = params.number(added_sigma, "Synthetic noise σ", 0, 75, default=25)
     pipe = pipeline("denoise", model, progress)
     prepared = prepare(image)
     clean = prepared.image

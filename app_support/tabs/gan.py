@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import media
+from app_support import media, params
 from app_support.models import tab_notice
 from app_support.ui import PROGRESS, image_output, pipeline, queued, tab_header, user_errors
 
@@ -28,7 +28,9 @@ def gan_model_info(model: str | None, progress: gr.Progress = PROGRESS) -> tuple
 
 
 def _label(pipe: Any, label: str | None) -> str | None:
-    return label if pipe.labels and label not in (None, "", "any") else None
+    if not pipe.labels or label in (None, "", "any"):
+        return None
+    return params.choice(label, "Class", ["any", *pipe.labels])
 
 
 @user_errors
@@ -36,8 +38,9 @@ def gan_sample(
     model: str | None, seed: float = 0, count: float = 16, label: str | None = "any", progress: gr.Progress = PROGRESS
 ) -> tuple[Image.Image, str]:
     """A grid of ``count`` samples from ``seed`` (the toy GAN: one plot of 500 points against y = sin(x))."""
+    seed = params.integer(seed, "Seed", 0, params.MAX_SEED, default=0)
+    count = params.integer(count, "Samples", 1, 64, default=16)
     pipe = pipeline("gan", model, progress)
-    seed, count = int(seed or 0), int(count or 1)
     progress(0.5, desc="Sampling...")
     if hasattr(pipe, "sample_points"):
         return pipe.sample(500, seed=seed)[0], f"500 points from seed {seed} (blue) against y = sin(x) (red)."
@@ -67,9 +70,12 @@ def gan_interpolate(
     progress: gr.Progress = PROGRESS,
 ) -> tuple[Image.Image, str]:
     """Samples along the (spherical) path between the latents of two seeds: a strip and an animated GIF."""
+    seed_a = params.integer(seed_a, "Seed A", 0, params.MAX_SEED, default=0)
+    seed_b = params.integer(seed_b, "Seed B", 0, params.MAX_SEED, default=1)
+    steps = params.integer(steps, "Steps", 3, 16, default=8)
     pipe = pipeline("gan", model, progress)
     progress(0.5, desc="Interpolating...")
-    frames = pipe.interpolate(int(seed_a or 0), int(seed_b or 0), int(steps), label=_label(pipe, label))
+    frames = pipe.interpolate(seed_a, seed_b, steps, label=_label(pipe, label))
     if hasattr(pipe, "sample_points"):
         frames = [media.fit_within(frame, 160) for frame in frames]
     return media.strip(frames, min_side=84), media.save_gif(frames, min_side=168)

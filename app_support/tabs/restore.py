@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from app_support import params
 from app_support.ui import (
     PROGRESS,
     examples_of,
@@ -54,6 +55,10 @@ def restore(
     progress: gr.Progress = PROGRESS,
 ) -> tuple[tuple[Image.Image, Image.Image], Image.Image, str]:
     """Run the restore chain on an upload; returns (before, after) for the slider, the result, and the report."""
+    upscale = params.choice(params.integer(upscale, "Upscale", 1, 4, default=1), "Upscale", [1, 2, 4])
+    colorize = params.choice(colorize, "Colourise", [value for _, value in COLORIZE_CHOICES], default="auto")
+    auto_strength = params.flag(auto_strength, "Strength: auto", True)
+    strength = params.number(strength, "Strength", 0, 75, default=10)
     prepared = prepare(image)
     chain = RestorePipeline(load=lambda name: load_model(name, progress), max_output_pixels=settings().max_pixels)
     result = chain(

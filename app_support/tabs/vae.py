@@ -9,7 +9,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from app_support import media
+from app_support import media, params
 from app_support.inputs import digit_from_drawing, editor_image
 from app_support.models import ModelCache, entry_key, require_published, tab_notice
 from app_support.ui import (
@@ -28,6 +28,7 @@ from app_support.ui import (
 ENCODINGS = ModelCache(4)  # test-set encodings for the scatter plot, per model
 SCATTER_POINTS = 2000
 Z_SLIDERS = 6  # latent sliders shown for the first dimensions (2 for the 2-D VAE)
+Z_LIMIT = 10.0  # API callers may go past the sliders' +-3, not to absurd values
 
 
 def _z_vector(pipe: Any, state: Any, values: tuple[float, ...]) -> np.ndarray:
@@ -36,7 +37,7 @@ def _z_vector(pipe: Any, state: Any, values: tuple[float, ...]) -> np.ndarray:
     if state is not None and len(state) == pipe.latent_dim:
         z[:] = np.asarray(state, dtype=np.float32)
     shown = min(len(values), pipe.latent_dim)
-    z[:shown] = [float(v or 0.0) for v in values[:shown]]
+    z[:shown] = [params.number(v, f"z{i + 1}", -Z_LIMIT, Z_LIMIT, default=0.0) for i, v in enumerate(values[:shown])]
     return z
 
 
@@ -72,8 +73,9 @@ def vae_decode(model: str | None, state: Any, *values: float) -> Image.Image:
 @user_errors
 def vae_random(model: str | None, seed: float = 0, progress: gr.Progress = PROGRESS) -> tuple[Any, ...]:
     """Draw a latent from the prior N(0, I) (seeded), decode it, and move the sliders to it."""
+    seed = params.integer(seed, "Seed", 0, params.MAX_SEED, default=0)
     pipe = pipeline("vae", model, progress)
-    z = np.random.default_rng(int(seed or 0)).standard_normal(pipe.latent_dim).astype(np.float32)
+    z = np.random.default_rng(seed).standard_normal(pipe.latent_dim).astype(np.float32)
     z[:Z_SLIDERS] = np.round(np.clip(z[:Z_SLIDERS], -3.0, 3.0), 2)  # what the sliders can show
     image = media.enlarge(pipe.decode(z)[0], 224)
     return (image, z.tolist(), *_slider_updates(pipe.latent_dim, z))
@@ -119,6 +121,7 @@ def vae_interpolate(
     model: str | None, drawing_a: Any, drawing_b: Any, steps: float = 8, progress: gr.Progress = PROGRESS
 ) -> tuple[Image.Image, str, Image.Image]:
     """Encode two drawn or uploaded digits, walk the latent line between them: a strip and an animated GIF."""
+    steps = params.integer(steps, "Steps", 3, 16, default=8)
     pipe = pipeline("vae", model, progress)
     limit = settings().max_pixels
     digits = [
@@ -126,7 +129,7 @@ def vae_interpolate(
         for which, drawing in (("A", drawing_a), ("B", drawing_b))
     ]
     progress(0.5, desc="Interpolating...")
-    frames = pipe.interpolate(digits[0], digits[1], int(steps))
+    frames = pipe.interpolate(digits[0], digits[1], steps)
     return media.strip(frames, min_side=84), media.save_gif(frames, min_side=168), media.strip(digits, min_side=84)
 
 

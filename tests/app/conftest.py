@@ -202,3 +202,11 @@ def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
         yield SimpleNamespace(url=url, port=port, process=process, log=log, served_after=served_after)
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def client(server, tmp_path_factory):
+    """A gradio_client on the launched app (one per test module)."""
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))

@@ -154,9 +154,12 @@ class DenoisePipeline(Pipeline):
             sigma = float(sigma)
         except (TypeError, ValueError) as error:
             raise InputError(f"sigma must be a number on the 0-255 scale or None, got {sigma!r}") from error
-        if not math.isfinite(sigma) or sigma < 0 or sigma > 255:
-            raise InputError(f"sigma must be between 0 and 255 (noise std on the 0-255 scale), got {sigma}")
-        return min(sigma, self.max_sigma)
+        if not math.isfinite(sigma) or sigma < 0 or sigma > self.max_sigma:
+            raise InputError(
+                f"sigma must be between 0 and {self.max_sigma:g} (noise std on the 0-255 scale, the range "
+                f"{self.name or 'this model'} was trained on), got {sigma:g}; or None to estimate it"
+            )
+        return sigma
 
     @property
     def learned_strength(self) -> bool:
