@@ -40,7 +40,7 @@ def test_flag_and_choice():
         with pytest.raises(InputError, match="must be true or false"):
             params.flag(bad, "Auto")
     assert params.choice("BtoA", "Direction", ["AtoB", "BtoA"]) == "BtoA"
-    with pytest.raises(InputError, match=r"^Direction must be one of 'AtoB', 'BtoA'; got '9+\.\.\.'\.$"):
+    with pytest.raises(InputError, match=r"^Direction must be one of 'AtoB', 'BtoA'; got '9+\.\.\.\.$"):
         params.choice("9" * 10_000, "Direction", ["AtoB", "BtoA"])
 
 

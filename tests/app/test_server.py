@@ -189,7 +189,7 @@ def test_gan_tab(client):
     assert "unconditional" in info
     grid, info = client.predict("cgan-mnist", 7, 4, "5", api_name="/gan_sample")
     picture(grid, (2 * 84 + 3 * 2, 2 * 84 + 3 * 2), "L")
-    with pytest.raises(AppError, match="Class must be one of 'any', '0', .*; got 'dog'"):
+    with pytest.raises(AppError, match=r"Class must be one of 'any', '0', .*; got 'dog'"):
         client.predict("cgan-mnist", 7, 4, "dog", api_name="/gan_sample")
     seed, grid, info = client.predict("gan-mnist", 9, "any", api_name="/gan_randomise")
     assert isinstance(seed, int | float) and f"seed {int(seed)}" in info
