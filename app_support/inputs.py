@@ -52,6 +52,12 @@ def _peek(source: Any) -> tuple[tuple[int, int], int] | None:
         return None
 
 
+def peek_size(source: Any) -> tuple[int, int] | None:
+    """Width and height from the file header (no decoding), or None when unreadable here."""
+    header = _peek(source)
+    return header[0] if header else None
+
+
 def _refuse_bombs(size: tuple[int, int] | None) -> None:
     if size is None or Image.MAX_IMAGE_PIXELS is None:
         return

@@ -13,7 +13,7 @@ import gradio as gr
 from PIL import Image
 
 import zoo
-from app_support.inputs import Prepared, load_input
+from app_support.inputs import Prepared, load_input, megapixels, peek_size
 from app_support.models import (
     ModelCache,
     default_model,
@@ -93,6 +93,7 @@ def readable_uploads(component: Any, pass_path: bool = False) -> Any:
     def preprocess(payload: Any) -> Any:
         if pass_path and payload is not None and getattr(payload, "path", None):
             return payload.path
+        check_editor_sizes(payload)  # before gradio decodes an editor's images
         try:
             return original(payload)
         except gr.Error:
@@ -104,6 +105,27 @@ def readable_uploads(component: Any, pass_path: bool = False) -> Any:
 
     component.preprocess = preprocess
     return component
+
+
+EDITOR_PIXEL_FACTOR = 4  # an editor (sketchpad, painter) takes up to this many times the app's pixel limit
+
+
+def check_editor_sizes(payload: Any) -> None:
+    """Refuse, from the file headers and before any decoding, an ImageEditor/Sketchpad value whose background, layers
+    or composite exceed ``EDITOR_PIXEL_FACTOR`` x the app's pixel limit (gradio decodes all of them before the
+    handler runs: a 12000x12000 PNG of 420 KB would cost 2 GB). Other payloads pass untouched."""
+    if payload is None or not hasattr(payload, "composite"):
+        return
+    limit = EDITOR_PIXEL_FACTOR * settings().max_pixels
+    for item in (payload.background, payload.composite, *(payload.layers or [])):
+        path = getattr(item, "path", None)
+        size = peek_size(path) if path else None
+        if size is not None and size[0] * size[1] > limit:
+            raise gr.Error(
+                f"The image is {size[0]}x{size[1]} pixels ({megapixels(size[0] * size[1])}); this canvas takes at "
+                f"most {megapixels(limit)}. Downscale it before uploading.",
+                title="Cannot do that",
+            )
 
 
 def image_input(label: str, elem_id: str) -> gr.Image:
