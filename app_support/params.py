@@ -99,10 +99,13 @@ def guard_component(component: Any, what: str) -> Any:
     def preprocess(payload: Any) -> Any:
         try:
             return original(payload)
-        except gr.Error:
+        except gr.Error as error:
+            error.print_exception = False  # gradio's own sentence (e.g. a Radio's choices): no traceback in the log
             raise
         except Exception:
-            raise gr.Error(f"{what}: {quote(payload)} is not a value this control accepts.") from None
+            raise gr.Error(
+                f"{what}: {quote(payload)} is not a value this control accepts.", print_exception=False
+            ) from None
 
     component.preprocess = preprocess
     return component

@@ -13,6 +13,7 @@ import gradio as gr
 from PIL import Image
 
 import zoo
+from app_support import params
 from app_support.inputs import Prepared, load_input, megapixels, peek_size
 from app_support.models import (
     ModelCache,
@@ -41,13 +42,17 @@ def user_errors(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
+        except gr.Error as error:
+            error.print_exception = False  # gradio's own sentence (e.g. a Radio's choices): no traceback in the log
             raise
-        except zoo.ZooError as error:
-            raise gr.Error(str(error), title="Cannot do that") from error
-        except Exception as error:
+        except zoo.ZooError as error:  # a visitor's mistake: one log line, no traceback
+            LOG.info("%s refused: %s", fn.__name__, params.quote(str(error)))
+            raise gr.Error(str(error), title="Cannot do that", print_exception=False) from None
+        except Exception as error:  # our bug: the traceback goes to the log once (not again by gradio)
             LOG.exception("%s failed", fn.__name__)
-            raise gr.Error(f"{fn.__name__} failed unexpectedly ({type(error).__name__}: {error}).") from error
+            raise gr.Error(
+                f"{fn.__name__} failed unexpectedly ({type(error).__name__}: {error}).", print_exception=False
+            ) from error
 
     return wrapper
 
@@ -96,12 +101,14 @@ def readable_uploads(component: Any, pass_path: bool = False) -> Any:
         check_editor_sizes(payload)  # before gradio decodes an editor's images
         try:
             return original(payload)
-        except gr.Error:
+        except gr.Error as error:
+            error.print_exception = False  # gradio's own sentence (e.g. a Radio's choices): no traceback in the log
             raise
         except Exception as error:
             raise gr.Error(
-                f"The uploaded image could not be read ({type(error).__name__}); upload a PNG, JPEG or WebP file."
-            ) from error
+                f"The uploaded image could not be read ({type(error).__name__}); upload a PNG, JPEG or WebP file.",
+                print_exception=False,
+            ) from None
 
     component.preprocess = preprocess
     return component
@@ -125,6 +132,7 @@ def check_editor_sizes(payload: Any) -> None:
                 f"The image is {size[0]}x{size[1]} pixels ({megapixels(size[0] * size[1])}); this canvas takes at "
                 f"most {megapixels(limit)}. Downscale it before uploading.",
                 title="Cannot do that",
+                print_exception=False,
             )
 
 

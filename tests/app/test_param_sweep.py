@@ -141,3 +141,6 @@ def test_every_bad_parameter_is_one_sentence(server, api_name):
     assert refused == sum(len(values) for values in bad.values())
     assert server.process.poll() is None
     call(server, api_name, valid)  # and still serves
+    log = server.log.read_text(errors="replace")
+    if "Traceback" in log:  # visitor mistakes log one line, never a traceback
+        pytest.fail("the server logged a traceback:\n" + log[log.index("Traceback") :][:3000])

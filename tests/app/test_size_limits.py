@@ -55,3 +55,4 @@ def test_giant_image_refused_everywhere_without_decoding(client, server, giant):
     print(f"\nserver RSS {before:.0f} MiB before, {grown:+.0f} MiB after {len(calls)} giant uploads")
     assert grown < 200, f"the server grew by {grown:.0f} MiB"
     assert server.process.poll() is None
+    assert "Traceback" not in server.log.read_text(errors="replace")  # refusals are one log line each
