@@ -54,7 +54,10 @@ def refresh_models(*current: str | None) -> list[Any]:
 def build_demo() -> gr.Blocks:
     """The Blocks app (not launched). Reads the catalog for the dropdowns; loads no model."""
     gradio_patch.install()
-    with gr.Blocks(title="Image-to-image model zoo", analytics_enabled=False) as demo:
+    hours = Settings.from_env().cache_hours
+    # gradio's cache folder (uploads and results) is swept every 10 minutes of files older than ZOO_APP_CACHE_HOURS
+    cache = (600, 3600 * hours)
+    with gr.Blocks(title="Image-to-image model zoo", analytics_enabled=False, delete_cache=cache) as demo:
         gr.Markdown(
             "# Image-to-image model zoo\nSmall PyTorch models for denoising, colourisation, super-resolution, "
             "pix2pix, CycleGAN, a VAE latent explorer and GAN samplers. Models load on first use; every image "

@@ -14,7 +14,8 @@ LIMITS = {
     "ZOO_APP_MAX_PIXELS": (4_000_000, 4096, "input pixels; larger inputs are downscaled, with a notice"),
     "ZOO_APP_MAX_UPSCALE_PIXELS": (1_000_000, 4096, "super-resolution input pixels (the output has scale^2 more)"),
     "ZOO_APP_CONCURRENCY": (1, 1, "events of one tab that run at the same time (the queue holds the rest)"),
-    "ZOO_APP_MAX_UPLOAD_MB": (50, 1, "size of one uploaded file in MB"),
+    "ZOO_APP_MAX_UPLOAD_MB": (25, 1, "size of one uploaded file in MB (a 50-megapixel phone JPEG is ~20 MB)"),
+    "ZOO_APP_CACHE_HOURS": (1, 1, "hours an upload or a result stays in gradio's cache folder before it is deleted"),
 }
 
 
@@ -46,6 +47,7 @@ class Settings:
     max_upscale_pixels: int
     concurrency: int
     max_upload_mb: int
+    cache_hours: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
             max_upscale_pixels=env_int("ZOO_APP_MAX_UPSCALE_PIXELS"),
             concurrency=env_int("ZOO_APP_CONCURRENCY"),
             max_upload_mb=env_int("ZOO_APP_MAX_UPLOAD_MB"),
+            cache_hours=env_int("ZOO_APP_CACHE_HOURS"),
         )
 
 

@@ -99,6 +99,13 @@ def test_cache_bound_comes_from_the_environment(monkeypatch):
             Settings.from_env()
 
 
+def test_gradio_cache_is_swept(monkeypatch):
+    from . import load_app
+
+    monkeypatch.setenv("ZOO_APP_CACHE_HOURS", "3")
+    assert load_app().build_demo().delete_cache == (600, 3 * 3600)
+
+
 def test_host_is_local_unless_on_a_space(monkeypatch):
     monkeypatch.delenv("SPACE_ID", raising=False)
     assert default_host() == "127.0.0.1"
