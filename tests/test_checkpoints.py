@@ -32,7 +32,7 @@ def test_shape_mismatch(tiny_checkpoint):
     config = json.loads(config_path.read_text())
     config["hidden_sizes"] = [32]
     config_path.write_text(json.dumps(config))
-    with pytest.raises(CheckpointError, match="size mismatch"):
+    with pytest.raises(CheckpointError, match=r"describes 51,220 parameters but the weights hold 26,004 values"):
         load_pipeline(tiny_checkpoint)
 
 
@@ -73,3 +73,50 @@ def test_golden_output_detects_changed_weights(tiny_checkpoint):
         next(pipe.model.parameters()).add_(0.5)
     with pytest.raises(CheckpointError, match="golden"):
         pipe.check_golden(tiny_checkpoint)
+
+
+def _set_config(folder, **changes):
+    config_path = folder / "model" / "config.json"
+    config = json.loads(config_path.read_text())
+    config.update(changes)
+    config_path.write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"hidden_sizes": [10**9]}, r"hidden_sizes = 1000000000 is out of bounds"),
+        ({"latent_dim": float("inf")}, r"latent_dim = inf is out of bounds"),
+        ({"hidden_sizes": [16] * 65}, r"hidden_sizes has 65 entries"),
+        ({"hidden_sizes": [8192] * 8}, r"describes 952,550,164 parameters \(at most 200,000,000\)"),
+        ({"hidden_sizes": [4096] * 4}, r"describes [\d,]+ parameters but the weights hold 26,004 values"),
+    ],
+)
+def test_absurd_config_refused_before_any_allocation(tiny_checkpoint, changes, message):
+    import time
+
+    _set_config(tiny_checkpoint, **changes)
+    started = time.perf_counter()
+    with pytest.raises(CheckpointError, match=message):
+        load_pipeline(tiny_checkpoint)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_absurd_config_costs_no_memory(tiny_checkpoint):
+    """Built for real, hidden sizes of 8192 x 8 would take about 1.9 GB: the child process stays far below."""
+    import subprocess
+    import sys
+
+    _set_config(tiny_checkpoint, hidden_sizes=[8192] * 8)
+    code = (
+        "import resource, sys\n"
+        "from zoo.errors import CheckpointError\n"
+        "from zoo.pipelines import load_pipeline\n"
+        "try:\n"
+        f"    load_pipeline({str(tiny_checkpoint)!r})\n"
+        "except CheckpointError:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    peak_mib = int(result.stdout.strip())
+    assert peak_mib < 1000, f"peak RSS {peak_mib} MiB"

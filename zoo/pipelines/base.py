@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,6 +201,45 @@ def pipeline_classes() -> dict[str, type[Pipeline]]:
     return dict(_PIPELINES)
 
 
+MAX_CONFIG_NUMBER = 8192  # widths, depths, sizes, classes: the zoo's largest is 512 (a hidden layer)
+MAX_CONFIG_LIST = 64
+MAX_PARAMETERS = 200_000_000  # 0.8 GB in float32; the zoo's largest network has about 5 million
+
+
+def check_config_bounds(config: dict, where: Path) -> None:
+    """Every number of a network config (and of its lists) within ``MAX_CONFIG_NUMBER``, lists within
+    ``MAX_CONFIG_LIST``: absurd widths or depths are refused before anything is built."""
+    for key, value in config.items():
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and len(value) > MAX_CONFIG_LIST:
+            raise CheckpointError(f"{where}: {key} has {len(value)} entries (at most {MAX_CONFIG_LIST})")
+        for item in values:
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                continue
+            if not math.isfinite(item) or abs(item) > MAX_CONFIG_NUMBER:
+                raise CheckpointError(f"{where}: {key} = {item} is out of bounds (at most {MAX_CONFIG_NUMBER})")
+
+
+def check_parameter_count(net_class: type, config: dict, weights: Path) -> None:
+    """Build the network on the meta device (no memory) and compare its parameter count with the weights file's
+    header: a config that does not describe those weights, or describes a huge network, is refused before any
+    real allocation."""
+    from safetensors import safe_open
+
+    with torch.device("meta"):
+        described = sum(p.numel() for p in net_class.from_config(config).parameters())
+    if described > MAX_PARAMETERS:
+        raise CheckpointError(
+            f"{weights.parent}: the config describes {described:,} parameters (at most {MAX_PARAMETERS:,})"
+        )
+    with safe_open(str(weights), "pt") as handle:
+        stored = sum(math.prod(handle.get_slice(name).get_shape()) for name in handle.keys())  # noqa: SIM118
+    if stored < described:
+        raise CheckpointError(
+            f"{weights.parent}: the config describes {described:,} parameters but the weights hold {stored:,} values"
+        )
+
+
 def _load_net(folder: Path, key: str, device: torch.device) -> torch.nn.Module:
     from zoo.nets import NET_CLASSES
 
@@ -216,14 +256,18 @@ def _load_net(folder: Path, key: str, device: torch.device) -> torch.nn.Module:
         raise CheckpointError(f"{config_path}: unknown network class {class_name!r}; known: {sorted(NET_CLASSES)}")
     if not (folder / WEIGHTS_FILE).is_file():
         raise CheckpointError(f"{folder}: no {WEIGHTS_FILE} (only safetensors weights are loaded)")
+    check_config_bounds(config, config_path)
     # Strict loading: a missing key, an unexpected key or a shape mismatch is an error, never a silent re-init.
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     try:
+        check_parameter_count(net_class, config, folder / WEIGHTS_FILE)
         net = net_class.from_config(config)
         state = load_file(str(folder / WEIGHTS_FILE))
         net.load_state_dict(state, strict=True)
+    except CheckpointError:
+        raise
     except (SafetensorError, RuntimeError, TypeError, ValueError, OSError) as error:
         detail = " ".join(str(error).split()) or type(error).__name__
         raise CheckpointError(f"{folder}: cannot load {class_name} weights: {detail[:400]}") from error
