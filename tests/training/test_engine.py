@@ -19,9 +19,13 @@ TINY = ["--name", "vae-mnist", "--dataset", "mnist", "--hidden-sizes", "32", "--
         "--logger", "none", "--eval-limit", "32", "--sample-steps", "1000"]  # fmt: skip
 
 
-def run_vae(args: list[str], env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+def run_vae(
+    args: list[str], env: dict | None = None, timeout: int = 240, crash_at: int = 0
+) -> subprocess.CompletedProcess:
+    """``python -m train.vae ARGS``; ``crash_at``: die like kill -9 after that many steps (see crash_run.py)."""
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "train.vae", *args], capture_output=True, text=True,
+    module = ["tests.training.crash_run", str(crash_at)] if crash_at else ["train.vae"]
+    return subprocess.run([sys.executable, "-m", *module, *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=ROOT)  # fmt: skip
 
 
@@ -63,7 +67,7 @@ def test_resume_after_hard_kill_matches_uninterrupted_run(tiny_mnist, tmp_path):
               "--no-eval", "--lr-scheduler", "cosine"]  # fmt: skip
     straight = run_vae([*common, "--output-dir", str(tmp_path / "straight")])
     assert straight.returncode == 0, straight.stderr[-2000:]
-    killed = run_vae([*common, "--output-dir", str(tmp_path / "resumed")], env={"ZOO_TRAIN_EXIT_AFTER_STEP": "7"})
+    killed = run_vae([*common, "--output-dir", str(tmp_path / "resumed")], crash_at=7)
     assert killed.returncode == 137
     assert [p.name for p in engine.list_checkpoints(tmp_path / "resumed")] == ["checkpoint-3", "checkpoint-6"]
     resumed = run_vae([*common, "--output-dir", str(tmp_path / "resumed"), "--resume-from-checkpoint", "latest"])
