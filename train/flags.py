@@ -93,7 +93,7 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None, s
         if recipe.get("script") not in (None, script):
             raise TrainingError(f"recipe {first.config!r} is for train/{recipe['script']}.py, not train/{script}.py")
         recipe.pop("script", None)
-        known = {action.dest for action in parser._actions}
+        known = set(vars(first))  # every flag's destination (parse_known_args fills in each default)
         unknown = sorted(set(recipe) - known)
         if unknown:
             raise TrainingError(f"recipe {first.config!r} sets unknown flags: {', '.join(unknown)}")
