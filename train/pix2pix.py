@@ -167,21 +167,19 @@ class Pix2PixTask(engine.Task):
     # -------------------------------------------------------------------------------------------------- step
     def training_step(self, batch: dict[str, Any], accelerator: Any, step: int) -> dict[str, float]:
         a = self.args
-        generator, opt_g = self.nets["G"], self.optimizers["G"]
+        generator = self.nets["G"]
         real_a, real_b = batch["A"], batch["B"]
         fake_b = generator(real_a)
         loss_l1 = F.l1_loss(fake_b, real_b)
         loss_g = a.l1_weight * loss_l1
         logs: dict[str, float] = {}
         if self.gan:
-            discriminator, opt_d = self.nets["D"], self.optimizers["D"]
+            discriminator = self.nets["D"]
             # Discriminator: real pairs vs generated pairs, on a detached fake (no gradient into G).
             pred_fake = discriminator(torch.cat([real_a, fake_b.detach()], dim=1))
             pred_real = discriminator(torch.cat([real_a, real_b], dim=1))
             loss_d_fake, loss_d_real = gan_loss(pred_fake, False, a.gan_mode), gan_loss(pred_real, True, a.gan_mode)
-            opt_d.zero_grad(set_to_none=True)
-            accelerator.backward(0.5 * (loss_d_fake + loss_d_real))
-            opt_d.step()
+            self.optimize(accelerator, 0.5 * (loss_d_fake + loss_d_real), "D")
             # Generator: fool the frozen discriminator. no_sync: under DDP this forward must not arm D's gradient
             # reduction, since the step produces no D gradient.
             discriminator.requires_grad_(False)
@@ -193,9 +191,7 @@ class Pix2PixTask(engine.Task):
                 "d_acc_real": judged_real(pred_real, a.gan_mode),
                 "d_acc_fake": 1.0 - judged_real(pred_fake, a.gan_mode),
             }  # fmt: skip
-        opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        opt_g.step()
+        self.optimize(accelerator, loss_g, "G")
         if self.gan:
             self.nets["D"].requires_grad_(True)
         return {"g_l1": loss_l1.item(), **logs}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,27 @@ class Task:
 
     def load_state_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
         pass
+
+    def optimize(
+        self,
+        accelerator: Any,
+        loss: torch.Tensor,
+        *names: str,
+        clip: torch.nn.Module | None = None,
+        max_norm: float = math.inf,
+    ) -> torch.Tensor | None:
+        """The tail of a training step: zero the gradients of the optimisers ``names`` (keys of ``self.optimizers``),
+        backpropagate ``loss`` (through accelerate: mixed precision, DDP), clip the gradients of ``clip``'s parameters
+        to ``max_norm`` when ``clip`` is given, and step those optimisers. Returns the gradient norm before clipping
+        (None without ``clip``)."""
+        optimizers = [self.optimizers[name] for name in names]
+        for opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        norm = None if clip is None else accelerator.clip_grad_norm_(clip.parameters(), max_norm)
+        for opt in optimizers:
+            opt.step()
+        return norm
 
     def adam(self, net: torch.nn.Module, lr: float | None = None) -> torch.optim.Optimizer:
         a = self.args
