@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
-from train.pix2pix import (
+from train.translation_common import (
     SAMPLE_SEED,
     SYNTHETIC,
     add_common_flags,
