@@ -76,6 +76,7 @@ __all__ = [
     "lr_lambda",
     "main",
     "make_accelerator",
+    "make_scheduler",
     "parse_args",
     "parse_floors",
     "prepare",
@@ -91,8 +92,25 @@ __all__ = [
 ]
 
 
+def make_scheduler(args: argparse.Namespace, optimizer: torch.optim.Optimizer, total: int) -> Any:
+    """The --lr-scheduler of one optimiser over ``total`` steps, always a ``LambdaLR`` (the class whose state every
+    checkpoint holds, so that runs started by older code resume).
+
+    diffusers' standard schedule is used where it gives the same learning rate at every step: "constant" without
+    warm-up. The others keep the engine's own multipliers (``lr_lambda``), which the recipes were trained with and
+    diffusers' differ from: warm-up here is ``(step + 1) / warmup`` (diffusers': ``step / warmup``, a first step at
+    LR 0), "linear" differs in the last bits, "cosine" stays at 0 past the end where diffusers' rises again (which
+    multi-process runs reach: accelerate steps a prepared schedule once per process each step), and
+    "constant_then_linear" and "step" have no diffusers equivalent."""
+    if args.lr_scheduler == "constant" and max(args.lr_warmup_steps, 0) == 0:
+        from diffusers.optimization import get_scheduler
+
+        return get_scheduler("constant", optimizer)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(args, total))
+
+
 def lr_lambda(args: argparse.Namespace, total: int):
-    """Multiplier of the base learning rate at a step, for every --lr-scheduler."""
+    """Multiplier of the base learning rate at a step, for every --lr-scheduler (see ``make_scheduler``)."""
     warmup = max(args.lr_warmup_steps, 0)
 
     def factor(step: int) -> float:
@@ -183,7 +201,7 @@ def prepare(task: Task, accelerator: Any) -> tuple[Any, int]:
     total = args.max_train_steps or args.num_epochs * steps_per_epoch
     args.max_train_steps = total
     names = list(task.nets)
-    schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, lr_lambda(args, total)) for k, o in task.optimizers.items()}
+    schedulers = {k: make_scheduler(args, o, total) for k, o in task.optimizers.items()}
     prepared = accelerator.prepare(*task.nets.values(), *task.optimizers.values(), *schedulers.values(), loader)
     n_nets, n_opts = len(task.nets), len(task.optimizers)
     task.nets = dict(zip(names, prepared[:n_nets], strict=True))

@@ -139,6 +139,26 @@ def test_every_recipe_parses_with_its_script():
         assert args.name == name or args.name, name
 
 
+@pytest.mark.parametrize("name", engine.recipe_names())
+def test_every_recipe_schedule_gives_the_engine_learning_rate_at_every_step(name):
+    """make_scheduler (diffusers' schedule where it matches) gives each recipe exactly the LR it was trained with."""
+    from types import SimpleNamespace
+
+    recipe = {"lr_scheduler": "constant", "lr_warmup_steps": 0, "decay_start": 0.5, **engine.load_recipe(name)}
+    args = SimpleNamespace(**{k: recipe[k] for k in ("lr_scheduler", "lr_warmup_steps", "decay_start")})
+    total = 1000
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=2e-4)
+    scheduler = engine.make_scheduler(args, optimizer, total)
+    assert isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR)  # the class old checkpoints hold the state of
+    factor = engine.lr_lambda(args, total)
+    for step in range(total + 2):
+        assert scheduler.get_last_lr()[0] == 2e-4 * factor(step), step
+        if args.lr_warmup_steps and step < args.lr_warmup_steps:
+            assert factor(step) == (step + 1) / args.lr_warmup_steps
+        optimizer.step()
+        scheduler.step()
+
+
 def test_lr_schedules():
     from types import SimpleNamespace
 
