@@ -33,7 +33,7 @@ class Task:
         raise NotImplementedError
 
     def training_step(self, batch: Any, accelerator: Any, step: int) -> dict[str, float]:
-        """One optimisation step (backward + optimizer steps); returns scalars to log."""
+        """One optimisation step (each backward + optimizer step through ``self.optimize``); returns scalars to log."""
         raise NotImplementedError
 
     def samples(self, nets: dict[str, torch.nn.Module]) -> Any:
