@@ -98,13 +98,11 @@ class AutoencoderTask(engine.Task):
         return x
 
     def training_step(self, batch, accelerator, step):
-        net, opt = self.nets["autoencoder"], self.optimizers["autoencoder"]
+        net = self.nets["autoencoder"]
         x = batch["image"]
         output = net(self.corrupt(x))  # through forward, so DDP synchronises gradients
         loss = F.binary_cross_entropy(output, x) if self.args.loss == "bce" else F.mse_loss(output, x)
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opt.step()
+        self.optimize(accelerator, loss, "autoencoder")
         return {"loss": loss.item(), "psnr": batch_psnr(output, x)}
 
     def samples(self, nets):

@@ -55,13 +55,11 @@ class ClassifierTask(engine.Task):
         return ArrayImageDataset(images[: self.args.train_limit], labels[: self.args.train_limit])
 
     def training_step(self, batch, accelerator, step):
-        net, opt = self.nets["classifier"], self.optimizers["classifier"]
+        net = self.nets["classifier"]
         x = random_shift(batch["image"], self.args.shift)
         logits = net(x)  # inputs in [0, 1], as ClassifierPipeline feeds them
         loss = F.cross_entropy(logits, batch["label"], label_smoothing=self.args.label_smoothing)
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opt.step()
+        self.optimize(accelerator, loss, "classifier")
         accuracy = (logits.detach().argmax(1) == batch["label"]).float().mean()
         return {"loss": loss.item(), "accuracy": accuracy.item()}
 

@@ -294,13 +294,13 @@ class ColorizeTask(engine.Task):
 
     def training_step(self, batch, accelerator, step):
         a = self.args
-        net, opt = self.nets["generator"], self.optimizers["generator"]
+        net = self.nets["generator"]
         light, ab = batch["L"], batch["ab"]
         out = net(self.inputs(batch))  # through forward, so DDP synchronises gradients
         fake = self.ab_of(out)
         logs = {}
         if a.gan_weight > 0:
-            critic, critic_opt = self.nets["discriminator"], self.optimizers["discriminator"]
+            critic = self.nets["discriminator"]
             # Real and fake in one forward: one DDP reduction per backward, batch norm sees both halves.
             pairs = torch.cat([torch.cat([light, ab], 1), torch.cat([light, fake.detach()], 1)])
             logits = critic(pairs)
@@ -309,9 +309,7 @@ class ColorizeTask(engine.Task):
                 F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
                 + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
             )
-            critic_opt.zero_grad(set_to_none=True)
-            accelerator.backward(critic_loss)
-            critic_opt.step()
+            self.optimize(accelerator, critic_loss, "discriminator")
             fooled = critic(torch.cat([light, fake], 1))
             adversarial = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
             logs.update(critic=critic_loss.item(), adversarial=adversarial.item())
@@ -323,9 +321,7 @@ class ColorizeTask(engine.Task):
         else:
             regression = self.regression_loss(fake, ab)
         loss = regression + a.gan_weight * adversarial if a.gan_weight > 0 else regression
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opt.step()
+        self.optimize(accelerator, loss, "generator")
         with torch.no_grad():
             logs.update(loss=loss.item(), l1=(fake - ab).abs().mean().item(), chroma=fake.abs().mean().item())
         return logs

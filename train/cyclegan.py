@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
-from train.pix2pix import (
+from train.translation_common import (
     SAMPLE_SEED,
     SYNTHETIC,
     add_common_flags,
@@ -196,7 +196,6 @@ class CycleGANTask(engine.Task):
     def training_step(self, batch: dict[str, Any], accelerator: Any, step: int) -> dict[str, float]:
         a = self.args
         g_ab, g_ba, d_a, d_b = (self.nets[k] for k in ("G_AB", "G_BA", "D_A", "D_B"))
-        opt_g, opt_d = self.optimizers["G"], self.optimizers["D"]
         real_a, real_b = batch["A"], batch["B"]
 
         # Generators: fool the frozen discriminators, reconstruct both ways, leave real target images unchanged.
@@ -217,9 +216,7 @@ class CycleGANTask(engine.Task):
             loss_idt_a = F.l1_loss(g_ba(real_a), real_a)
             loss_g = loss_g + a.cycle_weight * a.identity_weight * (loss_idt_a + loss_idt_b)
             identity = {"idt_A": loss_idt_a.item(), "idt_B": loss_idt_b.item()}
-        opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        opt_g.step()
+        self.optimize(accelerator, loss_g, "G")
 
         # Discriminators: real images vs generated ones drawn from the history pools (detached: no gradient to G).
         for net in (d_a, d_b):
@@ -230,9 +227,7 @@ class CycleGANTask(engine.Task):
         pred_real_a, pred_fake_a = d_a(real_a), d_a(pooled_a)
         loss_d_b = 0.5 * (gan_loss(pred_real_b, True, a.gan_mode) + gan_loss(pred_fake_b, False, a.gan_mode))
         loss_d_a = 0.5 * (gan_loss(pred_real_a, True, a.gan_mode) + gan_loss(pred_fake_a, False, a.gan_mode))
-        opt_d.zero_grad(set_to_none=True)
-        accelerator.backward(loss_d_a + loss_d_b)
-        opt_d.step()
+        self.optimize(accelerator, loss_d_a + loss_d_b, "D")
 
         return {
             "g_AB_gan": loss_gan_ab.item(), "g_BA_gan": loss_gan_ba.item(),

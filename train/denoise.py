@@ -24,6 +24,7 @@ their own JPEG artefacts away before they serve as clean targets.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 import torch
@@ -188,17 +189,14 @@ class DenoiseTask(engine.Task):
     def training_step(self, batch, accelerator, step):
         if self.real:
             return self.real_step(batch, accelerator)
-        net, opt = self.nets["denoiser"], self.optimizers["denoiser"]
+        net = self.nets["denoiser"]
         clean = batch["image"]
         sigma = torch.rand(clean.shape[0], device=clean.device) * (self.args.max_sigma / 255.0)
         noisy = clean + sigma.view(-1, 1, 1, 1) * torch.randn_like(clean)
         output = net(noisy, sigma)  # through forward, so DDP synchronises gradients
         loss = F.mse_loss(output, clean)
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
         # The norm before clipping is logged either way: a spike here is the first sign of a diverging run.
-        norm = accelerator.clip_grad_norm_(net.parameters(), self.args.max_grad_norm or float("inf"))
-        opt.step()
+        norm = self.optimize(accelerator, loss, "denoiser", clip=net, max_norm=self.args.max_grad_norm or math.inf)
         return {"loss": loss.item(), "psnr": batch_psnr(output, clean), "grad_norm": float(norm)}
 
     def real_step(self, batch, accelerator):
@@ -212,12 +210,8 @@ class DenoiseTask(engine.Task):
         loss = F.l1_loss(output, clean)
         predicted = estimator(degraded).float()
         estimator_loss = F.l1_loss(torch.log1p(255.0 * predicted), torch.log1p(255.0 * level))
-        for opt in self.optimizers.values():
-            opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss + estimator_loss)
-        norm = accelerator.clip_grad_norm_(net.parameters(), self.args.max_grad_norm or float("inf"))
-        for opt in self.optimizers.values():
-            opt.step()
+        max_norm = self.args.max_grad_norm or math.inf
+        norm = self.optimize(accelerator, loss + estimator_loss, *self.optimizers, clip=net, max_norm=max_norm)
         return {
             "loss": loss.item(),
             "psnr": batch_psnr(output, clean),
@@ -229,10 +223,7 @@ class DenoiseTask(engine.Task):
         """--estimator-only: the frozen denoiser is not run; the estimator learns the strength alone."""
         predicted = estimator(degraded).float()
         estimator_loss = F.l1_loss(torch.log1p(255.0 * predicted), torch.log1p(255.0 * level))
-        opt = self.optimizers["estimator"]
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(estimator_loss)
-        opt.step()
+        self.optimize(accelerator, estimator_loss, "estimator")
         return {"estimator_loss": estimator_loss.item()}
 
     def samples(self, nets):

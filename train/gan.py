@@ -124,7 +124,6 @@ class GANTask(engine.Task):
     def training_step(self, batch, accelerator, step):
         """D then G in one step; every network call goes through forward (DDP-wrapped nets sync gradients)."""
         generator, discriminator = self.nets["generator"], self.nets["discriminator"]
-        opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
         real = batch["image"]
         n, device = real.shape[0], real.device
         z = torch.randn(n, self.latent_dim, device=device)
@@ -148,9 +147,7 @@ class GANTask(engine.Task):
         if d_classes is not None:  # AC-GAN: D's class head learns the classes from real images only
             loss_d = loss_d + aux * F.cross_entropy(d_classes[:n], real_labels)
             logs["d_class_acc_real"] = (d_classes[:n].argmax(1) == real_labels).float().mean().item()
-        opt_d.zero_grad(set_to_none=True)
-        accelerator.backward(loss_d)
-        opt_d.step()
+        self.optimize(accelerator, loss_d, "discriminator")
 
         # G: the non-saturating loss, D (just updated) judging the same fakes with "real" targets.
         if aux:
@@ -161,9 +158,7 @@ class GANTask(engine.Task):
         else:
             d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
             loss_g = gan_loss(d_gen, True)
-        opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        opt_g.step()
+        self.optimize(accelerator, loss_g, "generator")
         # D's verdict threshold is the midpoint of its two targets (0.45 with smoothing): at equilibrium D outputs
         # real_label / 2 everywhere, so both accuracies hover around 0.5 instead of flipping to 0 and 1.
         threshold = math.log(self.args.real_label / (2 - self.args.real_label))

@@ -24,46 +24,16 @@ import torch
 import torch.nn.functional as F
 
 from train import engine
+from train.translation_common import (
+    SAMPLE_SEED,
+    SYNTHETIC,
+    add_common_flags,
+    eval_split,
+    jitter_load_size,
+    paired_root,
+    tensor_image,
+)
 from zoo.losses import gan_loss, judged_real
-
-SYNTHETIC = "shapes"
-SAMPLE_SEED = 12_345  # the fixed shapes shown in sample grids (not the training seed)
-
-
-# ------------------------------------------------------------------------------------ shared with train/cyclegan.py
-def jitter_load_size(resolution: int, load_size: int | None) -> int:
-    """The paper's 286 -> 256 jitter, scaled to other crop sizes (143 for 128, 72 for 64)."""
-    return load_size or round(resolution * 286 / 256)
-
-
-def paired_root(args: argparse.Namespace) -> Path:
-    """The folder that holds ``train/`` and ``test/`` or ``val/``."""
-    from zoo.data import resolve_dataset
-
-    return resolve_dataset(args.dataset, args.data_dir)
-
-
-def eval_split(root: Path) -> str:
-    return "test" if (root / "test").is_dir() else "val"
-
-
-def tensor_image(tensor: torch.Tensor):
-    """[C,H,W] in [-1,1] -> PIL."""
-    from zoo.pipelines.images import from_array, to_numpy
-
-    return from_array((to_numpy(tensor[None].float()) + 1.0) / 2.0)
-
-
-def add_common_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--direction", choices=["AtoB", "BtoA"], help="which half is the input (default: the task's)")
-    parser.add_argument("--load-size", type=int, help="jitter: resize to this before the random crop (default 286/256)")
-    parser.add_argument("--ngf", type=int, default=64, help="generator width")
-    parser.add_argument("--ndf", type=int, default=64, help="discriminator width")
-    parser.add_argument("--n-layers-d", type=int, default=3, help="PatchGAN depth (3 = 70x70 patches)")
-    parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"], help="generator norm")
-    parser.add_argument("--gan-mode", default="vanilla", choices=["vanilla", "lsgan"], help="BCE or least squares")
-    parser.add_argument("--train-limit", type=int, help="use only the first N training items (smoke runs)")
-    parser.add_argument("--synthetic-count", type=int, default=4000, help="training images of --dataset shapes")
 
 
 # ------------------------------------------------------------------------------------------------------- pix2pix
@@ -167,21 +137,19 @@ class Pix2PixTask(engine.Task):
     # -------------------------------------------------------------------------------------------------- step
     def training_step(self, batch: dict[str, Any], accelerator: Any, step: int) -> dict[str, float]:
         a = self.args
-        generator, opt_g = self.nets["G"], self.optimizers["G"]
+        generator = self.nets["G"]
         real_a, real_b = batch["A"], batch["B"]
         fake_b = generator(real_a)
         loss_l1 = F.l1_loss(fake_b, real_b)
         loss_g = a.l1_weight * loss_l1
         logs: dict[str, float] = {}
         if self.gan:
-            discriminator, opt_d = self.nets["D"], self.optimizers["D"]
+            discriminator = self.nets["D"]
             # Discriminator: real pairs vs generated pairs, on a detached fake (no gradient into G).
             pred_fake = discriminator(torch.cat([real_a, fake_b.detach()], dim=1))
             pred_real = discriminator(torch.cat([real_a, real_b], dim=1))
             loss_d_fake, loss_d_real = gan_loss(pred_fake, False, a.gan_mode), gan_loss(pred_real, True, a.gan_mode)
-            opt_d.zero_grad(set_to_none=True)
-            accelerator.backward(0.5 * (loss_d_fake + loss_d_real))
-            opt_d.step()
+            self.optimize(accelerator, 0.5 * (loss_d_fake + loss_d_real), "D")
             # Generator: fool the frozen discriminator. no_sync: under DDP this forward must not arm D's gradient
             # reduction, since the step produces no D gradient.
             discriminator.requires_grad_(False)
@@ -193,9 +161,7 @@ class Pix2PixTask(engine.Task):
                 "d_acc_real": judged_real(pred_real, a.gan_mode),
                 "d_acc_fake": 1.0 - judged_real(pred_fake, a.gan_mode),
             }  # fmt: skip
-        opt_g.zero_grad(set_to_none=True)
-        accelerator.backward(loss_g)
-        opt_g.step()
+        self.optimize(accelerator, loss_g, "G")
         if self.gan:
             self.nets["D"].requires_grad_(True)
         return {"g_l1": loss_l1.item(), **logs}

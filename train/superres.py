@@ -115,16 +115,14 @@ class SuperResTask(engine.Task):
         return data
 
     def training_step(self, batch, accelerator, step):
-        net, opt = self.nets["generator"], self.optimizers["generator"]
+        net = self.nets["generator"]
         hr, lr = batch["image"], batch["lr"]
         sr = net(lr)  # through forward, so DDP synchronises gradients
         loss = F.l1_loss(sr, hr) if self.args.loss == "l1" else F.mse_loss(sr, hr)
         logs: dict[str, float] = {}
         if "discriminator" in self.nets:
             loss, logs = self.adversarial(hr, sr, loss, accelerator)
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opt.step()
+        self.optimize(accelerator, loss, "generator")
         return {"loss": loss.item(), "psnr": batch_psnr(sr, hr), **logs}
 
     def adversarial(self, hr, sr, pixel_loss, accelerator):
@@ -132,13 +130,10 @@ class SuperResTask(engine.Task):
         from zoo.losses import gan_loss, judged_real
 
         a, discriminator = self.args, self.nets["discriminator"]
-        d_opt = self.optimizers["discriminator"]
         real, fake = hr * 2 - 1, sr * 2 - 1
         pred_real, pred_fake = discriminator(real), discriminator(fake.detach())
         loss_d = 0.5 * (gan_loss(pred_real, True) + gan_loss(pred_fake, False))
-        d_opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss_d)
-        d_opt.step()
+        self.optimize(accelerator, loss_d, "discriminator")
         real_features = discriminator_features(discriminator, real)
         fake_features = discriminator_features(discriminator, fake)
         loss_gan = gan_loss(fake_features[-1], True)

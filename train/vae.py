@@ -42,14 +42,12 @@ class VAETask(engine.Task):
         return ArrayImageDataset(images[:limit], labels[:limit])
 
     def training_step(self, batch, accelerator, step):
-        net, opt = self.nets["vae"], self.optimizers["vae"]
+        net = self.nets["vae"]
         x = batch["image"]
         logits, mu, logvar = net(x)  # through forward, so DDP synchronises gradients
         bce, kl = vae_terms(logits, x, mu, logvar)
         loss = (bce + self.args.kl_weight * kl).mean()
-        opt.zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opt.step()
+        self.optimize(accelerator, loss, "vae")
         return {"loss": loss.item(), "bce": bce.mean().item(), "kl": kl.mean().item()}
 
     def samples(self, nets):

@@ -19,9 +19,13 @@ TINY = ["--name", "vae-mnist", "--dataset", "mnist", "--hidden-sizes", "32", "--
         "--logger", "none", "--eval-limit", "32", "--sample-steps", "1000"]  # fmt: skip
 
 
-def run_vae(args: list[str], env: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+def run_vae(
+    args: list[str], env: dict | None = None, timeout: int = 240, crash_at: int = 0
+) -> subprocess.CompletedProcess:
+    """``python -m train.vae ARGS``; ``crash_at``: die like kill -9 after that many steps (see crash_run.py)."""
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "train.vae", *args], capture_output=True, text=True,
+    module = ["tests.training.crash_run", str(crash_at)] if crash_at else ["train.vae"]
+    return subprocess.run([sys.executable, "-m", *module, *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=ROOT)  # fmt: skip
 
 
@@ -63,7 +67,7 @@ def test_resume_after_hard_kill_matches_uninterrupted_run(tiny_mnist, tmp_path):
               "--no-eval", "--lr-scheduler", "cosine"]  # fmt: skip
     straight = run_vae([*common, "--output-dir", str(tmp_path / "straight")])
     assert straight.returncode == 0, straight.stderr[-2000:]
-    killed = run_vae([*common, "--output-dir", str(tmp_path / "resumed")], env={"ZOO_TRAIN_EXIT_AFTER_STEP": "7"})
+    killed = run_vae([*common, "--output-dir", str(tmp_path / "resumed")], crash_at=7)
     assert killed.returncode == 137
     assert [p.name for p in engine.list_checkpoints(tmp_path / "resumed")] == ["checkpoint-3", "checkpoint-6"]
     resumed = run_vae([*common, "--output-dir", str(tmp_path / "resumed"), "--resume-from-checkpoint", "latest"])
@@ -133,6 +137,26 @@ def test_every_recipe_parses_with_its_script():
             module.add_flags(parser)
         args = engine.parse_args(parser, ["--config", name], script=recipe["script"])
         assert args.name == name or args.name, name
+
+
+@pytest.mark.parametrize("name", engine.recipe_names())
+def test_every_recipe_schedule_gives_the_engine_learning_rate_at_every_step(name):
+    """make_scheduler (diffusers' schedule where it matches) gives each recipe exactly the LR it was trained with."""
+    from types import SimpleNamespace
+
+    recipe = {"lr_scheduler": "constant", "lr_warmup_steps": 0, "decay_start": 0.5, **engine.load_recipe(name)}
+    args = SimpleNamespace(**{k: recipe[k] for k in ("lr_scheduler", "lr_warmup_steps", "decay_start")})
+    total = 1000
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=2e-4)
+    scheduler = engine.make_scheduler(args, optimizer, total)
+    assert isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR)  # the class old checkpoints hold the state of
+    factor = engine.lr_lambda(args, total)
+    for step in range(total + 2):
+        assert scheduler.get_last_lr()[0] == 2e-4 * factor(step), step
+        if args.lr_warmup_steps and step < args.lr_warmup_steps:
+            assert factor(step) == (step + 1) / args.lr_warmup_steps
+        optimizer.step()
+        scheduler.step()
 
 
 def test_lr_schedules():

@@ -1,0 +1,183 @@
+"""Finishing a run: ``save_pretrained`` + golden output + samples + loss plot + evaluation + model card (+ publishing),
+and --eval-only, which redoes the evaluation and card of a finished run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from train.checkpointing import describe_selection
+from train.task import Task, TrainingError, unwrap
+
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout (for the git commit on the card)
+TRAINING_FILE = "training.json"
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return out.stdout.strip()[:12] + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def hardware(accelerator: Any) -> str:
+
+    if torch.cuda.is_available() and accelerator.device.type == "cuda":
+        what = torch.cuda.get_device_name(0)
+    else:
+        from zoo.machine import cpu_name
+
+        what = f"CPU {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    return f"{what} x {accelerator.num_processes} process(es)"
+
+
+def reproducible_argv(argv: list[str]) -> list[str]:
+    """The command line minus flags that only say how this run was driven (resuming), for the card."""
+    kept, skip = [], False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token == "--resume-from-checkpoint":
+            skip = True
+            continue
+        if token.startswith("--resume-from-checkpoint="):
+            continue
+        kept.append(token)
+    return kept
+
+
+def finish(
+    task: Task,
+    accelerator: Any,
+    final: Path,
+    history: list,
+    train_time: float,
+    steps: int,
+    selected: dict[str, Any] | None = None,
+) -> None:
+    """save_pretrained + golden output + samples + loss plot + evaluation + model card (+ publishing).
+
+    ``selected``: the --keep-best record when the nets hold the best validation step's weights."""
+    from zoo.cards import write_json
+    from zoo.plots import loss_plot
+    from zoo.registry import get_entry
+
+    args = task.args
+    nets = {k: unwrap(v).eval() for k, v in task.nets.items()}
+    pipe = task.pipeline(nets)
+    if final.exists():
+        shutil.rmtree(final)
+    dtype = torch.float16 if args.save_dtype == "fp16" else None
+    pipe.save_pretrained(final, dtype=dtype)
+    # Evaluate and write the golden output with the weights exactly as published (reloaded, fp16 included).
+    from zoo.pipelines import load_pipeline
+
+    pipe = load_pipeline(final, name=args.name)
+    pipe.write_golden(final)
+    images = []
+    (final / "images").mkdir(exist_ok=True)
+    grid = task.samples(nets)
+    if grid is not None:
+        grid.save(final / "images" / "samples.png")
+        images.append({"alt": "samples", "path": "images/samples.png"})
+    if history:
+        loss_plot(history).save(final / "images" / "losses.png")
+        images.append({"alt": "training curves", "path": "images/losses.png"})
+    write_json(final.parent / "history.json", history)
+    entry = get_entry(args.name) if args.name else None
+    command = "python -m train." + args.script + " " + " ".join(reproducible_argv(args.argv))
+    training = {
+        "command": command.strip(),
+        "recipe": f"train/configs/{args.config}.json" if args.config else "none (flags only)",
+        "seed": args.seed,
+        "steps": steps,
+        "train_time": f"{train_time / 60:.1f} min",
+        **({"weights": describe_selection(selected, steps)} if selected else {}),
+        "hardware": args.hardware or hardware(accelerator),
+        "git_commit": git_commit(),
+        "data": ", ".join(entry.datasets) if entry else str(args.dataset),
+    }
+    # What the card needs from training, kept beside the model so --eval-only can rebuild the card later.
+    # card_info describes the training run (it may read what build() set up), so it is taken now and kept too.
+    card_info = task.card_info()
+    write_json(final.parent / TRAINING_FILE, {"training": training, "images": images, "card_info": card_info})
+    evaluate_and_card(task, pipe, final, training, images, accelerator.print, card_info)
+
+
+def evaluate_and_card(
+    task: Task,
+    pipe: Any,
+    final: Path,
+    training: dict,
+    images: list,
+    say=print,
+    card_info: dict[str, Any] | None = None,
+) -> None:
+    """Evaluate by the task's protocol, write eval_results.json and the model card, publish if asked.
+
+    ``card_info``: what ``task.card_info()`` said when the run finished (else it is asked now)."""
+    from zoo.cards import records_to_json, render_card, write_json
+    from zoo.registry import get_entry
+
+    args = task.args
+    records, notes = ([], "Evaluation skipped (--no-eval).") if args.no_eval else task.evaluate(pipe)
+    images = [*images, *getattr(task, "extra_images", [])]
+    write_json(final.parent / "eval_results.json", records_to_json(records))
+    entry = get_entry(args.name) if args.name else None
+    info = {
+        "description": entry.description if entry else "",
+        "license": entry.license if entry else "apache-2.0",
+        "datasets": list(entry.datasets) if entry else [str(args.dataset)],
+        "tags": [],
+    }
+    info.update(task.card_info() if card_info is None else card_info)
+    if "data" in info:
+        training = {**training, "data": info.pop("data")}
+    card = render_card(
+        name=args.name or final.parent.name,
+        task=pipe.task,
+        records=records,
+        training=training,
+        images=images,
+        notes=notes,
+        **info,
+    )
+    card.save(str(final / "README.md"))
+    say(f"final model: {final}")
+    if args.publish != "none":
+        from zoo.publish import publish
+
+        where = publish(final, args.name, to=(args.publish,), repo_id=args.hub_model_id)
+        say(f"published: {where}")
+
+
+def evaluate_only(task: Task) -> Path:
+    """--eval-only: re-run the protocol and rebuild the card of an existing ``final/`` (e.g. once a baseline the
+    card compares with has been trained), keeping the training facts recorded when the run finished."""
+    from zoo.pipelines import load_pipeline
+
+    args = task.args
+    output_dir = Path(args.output_dir)
+    final, recorded = output_dir / "final", output_dir / TRAINING_FILE
+    if not (final / "pipeline.json").is_file() or not recorded.is_file():
+        raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE})")
+    state = json.loads(recorded.read_text(encoding="utf-8"))
+    pipe = load_pipeline(final, name=args.name)
+    # Runs recorded before card_info was kept fall back to asking the task, which then must not need build().
+    evaluate_and_card(task, pipe, final, state["training"], state["images"], card_info=state.get("card_info"))
+    return final
