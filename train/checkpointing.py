@@ -61,7 +61,20 @@ def check_output_dir(output_dir: Path, need_bytes: int = 50 * 2**20) -> None:
 
 
 def save_checkpoint(accelerator: Any, task: Task, output_dir: Path, step: int, history: list, seconds: float) -> None:
-    """accelerate state into ``checkpoint-N.tmp``, then an atomic rename; old checkpoints beyond the limit go."""
+    """accelerate state into ``checkpoint-N.tmp``, then an atomic rename; old checkpoints beyond the limit go.
+    A full or read-only disk is a one-line ``TrainingError`` (the previous checkpoint stays intact)."""
+    try:
+        _save_checkpoint(accelerator, task, output_dir, step, history, seconds)
+    except OSError as error:
+        shutil.rmtree(output_dir / f"checkpoint-{step}.tmp", ignore_errors=True)
+        reason = error.strerror or type(error).__name__
+        raise TrainingError(
+            f"cannot write checkpoint-{step} in {output_dir}: {reason}; free some space and resume with "
+            "--resume-from-checkpoint latest (the previous checkpoint is intact)"
+        ) from None
+
+
+def _save_checkpoint(accelerator: Any, task: Task, output_dir: Path, step: int, history: list, seconds: float) -> None:
     from safetensors.torch import save_file
 
     final = output_dir / f"checkpoint-{step}"
@@ -70,11 +83,12 @@ def save_checkpoint(accelerator: Any, task: Task, output_dir: Path, step: int, h
         shutil.rmtree(tmp)
     accelerator.wait_for_everyone()
     accelerator.save_state(str(tmp), safe_serialization=True)
+    accelerator.wait_for_everyone()  # every process's random_states_<i>.pkl is written before it is hashed
     if accelerator.is_main_process:
         tensors = {k: v.detach().cpu().contiguous() for k, v in task.state_tensors().items()}
         if tensors:
             save_file(tensors, str(tmp / TASK_STATE_FILE))
-        state = {"step": step, "history": history, "train_time": seconds}
+        state = {"step": step, "history": history, "train_time": seconds, "files": file_hashes(tmp)}
         (tmp / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
         _fsync_tree(tmp)
         if final.exists():
@@ -92,11 +106,47 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a checkpoint folder but the state file (which records them), by relative path."""
+    from zoo.hub import sha256_file
+
+    return {
+        path.relative_to(folder).as_posix(): sha256_file(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != STATE_FILE
+    }
+
+
+def verify_checkpoint(path: Path, recorded: dict[str, str] | None) -> None:
+    """Every file a checkpoint recorded at save time, unchanged: a truncated or swapped optimizer, model or
+    random-state file is refused before accelerate reads it (accelerate only warns about a bad random state and goes
+    on, which silently changes the run). Checkpoints written before hashes were recorded pass with a warning."""
+    if recorded is None:
+        print(f"warning: {path.name} records no file hashes (written by older code); resuming without checking them")
+        return
+    present = file_hashes(path)
+    for name, digest in recorded.items():
+        if name not in present:
+            raise TrainingError(f"cannot resume from {path}: {name} is missing; {_RESUME_HINT}")
+        if present[name] != digest:
+            raise TrainingError(f"cannot resume from {path}: {name} changed since it was saved; {_RESUME_HINT}")
+    extra = sorted(set(present) - set(recorded))
+    if extra:
+        raise TrainingError(f"cannot resume from {path}: {extra[0]} was not part of it; {_RESUME_HINT}")
+
+
+_RESUME_HINT = "delete that checkpoint folder to resume from the one before, or start the run over"
+
+
 def load_checkpoint(accelerator: Any, task: Task, path: Path) -> tuple[int, list, float]:
     from safetensors.torch import load_file
 
     try:
         state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise TrainingError(f"cannot resume from {path}: {STATE_FILE} is unreadable ({error})") from error
+    verify_checkpoint(path, state.get("files"))
+    try:
         accelerator.load_state(str(path))
     except (OSError, ValueError, RuntimeError, KeyError) as error:
         raise TrainingError(f"cannot resume from {path}: {error}") from error

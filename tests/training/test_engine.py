@@ -279,3 +279,71 @@ def test_keep_best_floor_that_no_step_meets_is_a_clear_error(tmp_path):
 def test_malformed_keep_best_floor_is_a_clear_error(items, metric, message):
     with pytest.raises(engine.TrainingError, match=message):
         engine.parse_floors(items, metric)
+
+
+@pytest.mark.parametrize(
+    ("victim", "damage"),
+    [
+        ("random_states_0.pkl", "truncate"),
+        ("random_states_0.pkl", "flip"),
+        ("model.safetensors", "flip"),
+        ("optimizer.bin", "delete"),
+        ("planted.pkl", "add"),
+    ],
+)
+def test_resume_refuses_a_tampered_checkpoint_with_one_line(tiny_mnist, tmp_path, capsys, victim, damage):
+    out = tmp_path / "run"
+    args = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "3",
+            "--checkpointing-steps", "3", "--no-eval"]  # fmt: skip
+    assert engine.main(VAETask, "vae", "test", add_flags, args) == 0
+    checkpoint = out / "checkpoint-3"
+    target = checkpoint / victim
+    if damage == "add":
+        target.write_bytes(b"not part of the checkpoint")
+    else:
+        assert target.is_file(), sorted(p.name for p in checkpoint.iterdir())
+        data = bytearray(target.read_bytes())
+        if damage == "truncate":
+            target.write_bytes(bytes(data[: len(data) // 2]))
+        elif damage == "flip":
+            data[len(data) // 2] ^= 0xFF
+            target.write_bytes(bytes(data))
+        else:
+            target.unlink()
+    capsys.readouterr()
+    resumed = [*args[:-1], "--max-train-steps", "6", "--no-eval", "--resume-from-checkpoint", "latest"]
+    assert engine.main(VAETask, "vae", "test", add_flags, resumed) != 0
+    err = capsys.readouterr().err.strip()
+    assert f"cannot resume from {checkpoint}" in err and victim in err, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert not (out / "checkpoint-6").exists()
+
+
+def test_a_full_disk_during_a_checkpoint_is_one_line(tiny_mnist, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import train.checkpointing as checkpointing
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "run"
+    args = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "4",
+            "--checkpointing-steps", "2", "--no-eval"]  # fmt: skip
+    real = checkpointing.file_hashes
+    calls = []
+
+    def hashes_then_full(folder):  # the first checkpoint is written, the second hits a full disk
+        calls.append(folder)
+        if len(calls) > 1:
+            full_disk()
+        return real(folder)
+
+    monkeypatch.setattr(checkpointing, "file_hashes", hashes_then_full)
+    assert engine.main(VAETask, "vae", "test", add_flags, args) == 2
+    err = capsys.readouterr().err
+    errors = [line[line.index("error:") :] for line in err.splitlines() if "error:" in line]  # after tqdm's \r
+    assert len(errors) == 1 and "Traceback" not in err, err
+    assert "cannot write checkpoint-4" in errors[0] and "No space left on device" in errors[0]
+    assert [p.name for p in engine.list_checkpoints(out)] == ["checkpoint-2"]
+    assert not (out / "checkpoint-4.tmp").exists()
