@@ -120,3 +120,25 @@ def test_absurd_config_costs_no_memory(tiny_checkpoint):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     peak_mib = int(result.stdout.strip())
     assert peak_mib < 1000, f"peak RSS {peak_mib} MiB"
+
+
+def test_a_folder_with_a_manifest_is_verified_when_loaded_by_path(tiny_checkpoint):
+    import zoo
+    from zoo.hub import MANIFEST_FILE, write_manifest
+
+    manifest = write_manifest(tiny_checkpoint)
+    listed = json.loads(manifest.read_text())
+    assert {"pipeline.json", "model/config.json", f"model/{WEIGHTS_FILE}"} <= set(listed)
+    assert "README.md" not in listed
+    assert zoo.load(tiny_checkpoint).task == "vae"  # intact: loads
+    (tiny_checkpoint / "README.md").write_text("a new card")  # cards and pictures are not covered
+    assert zoo.load(tiny_checkpoint).task == "vae"
+    weights = tiny_checkpoint / "model" / WEIGHTS_FILE
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01  # one flipped bit in the last weight
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=rf"checked against its {MANIFEST_FILE}.*model/{WEIGHTS_FILE} has sha256"):
+        zoo.load(tiny_checkpoint)
+    manifest.write_text(json.dumps({"../../etc/passwd": "0" * 64}))
+    with pytest.raises(CheckpointError, match="outside the folder"):
+        zoo.load(tiny_checkpoint)

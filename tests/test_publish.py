@@ -38,6 +38,7 @@ def test_publish_to_mirror_records_hashes_and_metrics(isolated_zoo, tiny_checkpo
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert files == [
         "README.md",
+        "checksums.json",  # the manifest: loading the folder by path verifies it
         "golden.safetensors",
         "model/config.json",
         "model/diffusion_pytorch_model.safetensors",

@@ -85,10 +85,12 @@ def finish(
     dtype = torch.float16 if args.save_dtype == "fp16" else None
     pipe.save_pretrained(final, dtype=dtype)
     # Evaluate and write the golden output with the weights exactly as published (reloaded, fp16 included).
+    from zoo.hub import write_manifest
     from zoo.pipelines import load_pipeline
 
     pipe = load_pipeline(final, name=args.name)
     pipe.write_golden(final)
+    write_manifest(final)  # checksums.json: zoo.load(final) refuses the folder if a weight or config changes
     images = []
     (final / "images").mkdir(exist_ok=True)
     grid = task.samples(nets)

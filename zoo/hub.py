@@ -18,6 +18,7 @@ Files of catalog checkpoints are checked against the sha256 values recorded in t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -42,7 +43,13 @@ PUBLISH_PATTERNS = [
     "images/*.png",
     "images/*.jpg",
     "images/*.webp",
+    "checksums.json",
 ]
+# The manifest: sha256 of the files that decide what a checkpoint computes (not its card or pictures, which the
+# mirror tools rewrite). Written by training (``final/``) and by publishing; verified whenever a folder that has one
+# is loaded, by path too (catalog models are also checked against the catalog's own record).
+MANIFEST_FILE = "checksums.json"
+MANIFEST_PATTERNS = ("pipeline.json", "golden.safetensors", "*/config.json", "*/*.safetensors")
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -176,6 +183,39 @@ def file_hashes(folder: Path) -> dict[str, str]:
     return {rel: sha256_file(folder / rel) for rel in repo_files(folder)}
 
 
+def write_manifest(folder: Path) -> Path:
+    """Write ``folder/checksums.json``: {relative path: sha256} of the files matching ``MANIFEST_PATTERNS``."""
+    import fnmatch
+
+    hashes = {
+        rel: sha256_file(folder / rel)
+        for rel in repo_files(folder)
+        if any(fnmatch.fnmatchcase(rel, pattern) for pattern in MANIFEST_PATTERNS)
+    }
+    path = folder / MANIFEST_FILE
+    path.write_text(json.dumps(hashes, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def verify_manifest(folder: Path) -> bool:
+    """Check ``folder`` against its ``checksums.json`` when it has one (``CheckpointError`` on any difference);
+    returns whether there was one."""
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        return False
+    try:
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(expected, dict) or not all(isinstance(v, str) for v in expected.values()):
+            raise ValueError("not a {path: sha256} object")
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"{folder}: {MANIFEST_FILE} is unreadable ({error})") from None
+    for rel in expected:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise CheckpointError(f"{folder}: {MANIFEST_FILE} names a file outside the folder ({rel!r})")
+    verify_files(folder, expected, f"{folder} (checked against its {MANIFEST_FILE})")
+    return True
+
+
 def verify_files(folder: Path, expected: dict[str, str], what: str) -> None:
     """Refuse a checkpoint whose files differ from the sha256 list recorded when it was published."""
     problems = []
@@ -216,6 +256,7 @@ def resolve(
     """Find (and if needed download) a checkpoint folder. See the module docstring for the order."""
     path = Path(name_or_path)
     if path.is_dir():
+        verify_manifest(path)
         return Resolved(path=path, source="folder")
     name = str(name_or_path)
     entry, repo_id, revision = _split_name(name, revision)

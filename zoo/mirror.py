@@ -270,8 +270,10 @@ def rewrite_folder(folder: Path, edit, suffix: str = ".compact"):
 def _record_files(entry: registry.ModelEntry | None, folder: Path, old_files: str, log=print) -> None:
     """Write the new sha256 of a rewritten mirror folder into its catalog entry; a pinned revision (whose Hub commit
     still holds ``old_files``) becomes "main" until the new files are uploaded."""
-    from zoo.hub import file_hashes
+    from zoo.hub import MANIFEST_FILE, file_hashes, write_manifest
 
+    if (folder / MANIFEST_FILE).is_file():
+        write_manifest(folder)  # halving rewrote weights and the golden output
     if entry is None or not entry.files:
         return
     fields = {"files": file_hashes(folder)}

@@ -24,7 +24,7 @@ from pathlib import Path
 from zoo import registry
 from zoo.cards import card_metrics, check_card
 from zoo.errors import CheckpointError, PublishError, ZooError
-from zoo.hub import file_hashes, publish_to_hub, publish_to_mirror
+from zoo.hub import file_hashes, publish_to_hub, publish_to_mirror, write_manifest
 from zoo.mirror import budget_problems, stage_for_publish
 
 
@@ -75,6 +75,7 @@ def publish(
         staged, _ = stage_for_publish(checked.folder, Path(tmp) / "repo")
         for problem in budget_problems(staged):
             print(f"warning: {name} is over the mirror's per-checkpoint budget: {problem}", file=sys.stderr)
+        write_manifest(staged)  # checksums.json travels with the weights: loading the folder by path checks it
         hashes = file_hashes(staged)
         pinned = False
         if "hub" in to:
