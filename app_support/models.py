@@ -9,6 +9,7 @@ catalog) gets a new cache key, so the next request loads the new weights and the
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
@@ -27,6 +28,23 @@ TASK_TITLES = {
     "vae": "VAE",
     "gan": "GAN",
 }
+
+
+MODEL_MEMORY_MB = 200  # generous per loaded pipeline: the zoo's largest holds ~20 MB of float32 weights
+
+
+def auto_max_models(published: int | None = None, available_bytes: int | None = None) -> int:
+    """The model cache's size when ``ZOO_APP_MAX_MODELS`` is 0: every published model, unless half the available
+    memory holds fewer at ``MODEL_MEMORY_MB`` each (a fixed small cache made mixed traffic reload models endlessly)."""
+    if published is None:
+        published = len(registry.list_models())
+    if available_bytes is None:
+        try:
+            available_bytes = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            available_bytes = 4 * 2**30
+    fits = int(available_bytes * 0.5 // (MODEL_MEMORY_MB * 2**20))
+    return max(1, min(published, fits))
 
 
 class ModelCache:

@@ -10,7 +10,12 @@ from zoo.errors import ZooError
 
 # name: (default, smallest allowed, what it bounds)
 LIMITS = {
-    "ZOO_APP_MAX_MODELS": (4, 1, "pipelines kept in memory (least recently used ones are dropped first)"),
+    "ZOO_APP_MAX_MODELS": (
+        0,
+        0,
+        "pipelines kept in memory (least recently used dropped first); 0: every published model that fits "
+        "in half the available memory (app_support.models.auto_max_models)",
+    ),
     "ZOO_APP_MAX_PIXELS": (4_000_000, 4096, "input pixels; larger inputs are downscaled, with a notice"),
     "ZOO_APP_MAX_UPSCALE_PIXELS": (1_000_000, 4096, "super-resolution input pixels (the output has scale^2 more)"),
     "ZOO_APP_CONCURRENCY": (1, 1, "events of one tab that run at the same time (the queue holds the rest)"),

@@ -17,6 +17,7 @@ from app_support import params
 from app_support.inputs import Prepared, load_input, megapixels, peek_size
 from app_support.models import (
     ModelCache,
+    auto_max_models,
     default_model,
     entry_key,
     model_choices,
@@ -28,7 +29,7 @@ from app_support.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-MODELS = ModelCache(Settings.from_env().max_models)
+MODELS = ModelCache(Settings.from_env().max_models or auto_max_models())
 LOG = logging.getLogger("zoo.app")
 PROGRESS = gr.Progress()  # gradio finds the event's progress bar through this default (it keeps no state itself)
 BUILT_CHOICES: dict[str, list[str]] = {}  # each tab's model list when the page was built (app.refresh_models)
@@ -66,7 +67,9 @@ def pipeline(task: str, name: str | None, progress: gr.Progress) -> Any:
     entry = require_published(task, name)
 
     def announce() -> None:
-        LOG.info("loading %s (first use)", entry.name)
+        loads = sum(MODELS.loads.values()) + 1
+        LOG.info("loading %s (load %d since start; cache %d of %d)", entry.name, loads, len(MODELS.keys()),
+                 MODELS.max_models)  # fmt: skip
         progress(0.0, desc=f"Loading {entry.name} (first use; later requests reuse it)...")
 
     return MODELS.get(entry_key(entry), lambda: zoo.load(entry.name), on_load=announce)

@@ -87,13 +87,22 @@ def test_cache_failed_load_is_not_cached_and_reports_progress():
     assert announced == ["x", "again"]
 
 
+def test_cache_is_sized_from_the_catalog_and_memory():
+    from app_support.models import auto_max_models
+
+    assert auto_max_models(published=22, available_bytes=16 * 2**30) == 22  # a Space's 16 GB: every model
+    assert auto_max_models(published=22, available_bytes=2 * 2**30) == 5  # 1 GB of budget at 200 MB each
+    assert auto_max_models(published=22, available_bytes=0) == 1
+    assert auto_max_models() >= 1
+
+
 def test_cache_bound_comes_from_the_environment(monkeypatch):
-    assert Settings.from_env().max_models == 4
+    assert Settings.from_env().max_models == 0  # 0: sized automatically
     monkeypatch.setenv("ZOO_APP_MAX_MODELS", "7")
     monkeypatch.setenv("ZOO_APP_MAX_PIXELS", "1_000_000")
     limits = Settings.from_env()
     assert (limits.max_models, limits.max_pixels) == (7, 1_000_000)
-    for bad in ("lots", "0"):
+    for bad in ("lots", "-1"):
         monkeypatch.setenv("ZOO_APP_MAX_MODELS", bad)
         with pytest.raises(SettingsError, match="ZOO_APP_MAX_MODELS"):
             Settings.from_env()
