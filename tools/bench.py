@@ -369,6 +369,7 @@ def growth_exponent(growth: dict[str, dict[str, float]]) -> float | None:
 def markdown(results: dict[str, Any], command: str) -> str:
     """BENCHMARKS.md from a results dict: nothing in it is typed by hand."""
     from zoo.cards import eval_table, records_from_json
+    from zoo.tables import table
 
     m = results["machine"]
     runs = results.get("runs", [{"command": command, "models": "all"}])
@@ -392,42 +393,41 @@ def markdown(results: dict[str, Any], command: str) -> str:
             lines += [eval_table(records_from_json(row["quality"])), "", row.get("quality_notes", ""), ""]
         else:
             lines += [f"_Not measured: {row.get('quality_error')}_", ""]
-    lines += ["## Speed (CPU latency per call; median / p95 over the calls after one warm-up)", "",
-              "compute: the precision the pipeline ran at (`pipe.precision`; bf16: autocast where the CPU has it). "
-              "Denoisers run at sigma 25, except those with a learned strength estimator (denoise-real), which are "
-              "timed blind, as the app runs them.",
-              "",
-              "| model | task | compute | load (s) | input | median (s) | p95 (s) | peak RSS (MiB) "
-              "| samples/s (batch 64) | peer time / model time |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    speed_rows = []
     for name, row in results["models"].items():
         speed = row["speed"]
         if "error" in speed:
-            lines.append(f"| {name} | {row['task']} | | error: {speed['error']} | | | | | | |")
+            speed_rows.append([name, row["task"], "", f"error: {speed['error']}", "", "", "", "", "", ""])
             continue
         for size, timing in speed.get("latency", {}).items():
             label = f"{size}x{size}" if size.isdigit() else size
             throughput = speed.get("throughput_samples_per_s")
             ratio = peer_ratio(results, speed, row["task"], size, timing["median_s"])
             compute = speed.get("compute", "fp32")
-            lines.append(f"| {name} | {row['task']} | {compute} | {speed['load_s']:.2f} | {label} | "
-                         f"{timing['median_s']:.4f} | {timing['p95_s']:.4f} | {speed['peak_rss_mb']:.0f} | "
-                         f"{f'{throughput:.0f}' if throughput else ''} | {ratio} |")  # fmt: skip
-    lines += ["", "### Peers in the same run", "", "| peer | input | median (s) |", "| --- | --- | --- |"]
+            speed_rows.append([name, row["task"], compute, f"{speed['load_s']:.2f}", label, f"{timing['median_s']:.4f}",
+                               f"{timing['p95_s']:.4f}", f"{speed['peak_rss_mb']:.0f}",
+                               f"{throughput:.0f}" if throughput else "", ratio])  # fmt: skip
+    speed_header = ["model", "task", "compute", "load (s)", "input", "median (s)", "p95 (s)", "peak RSS (MiB)",
+                    "samples/s (batch 64)", "peer time / model time"]  # fmt: skip
+    lines += ["## Speed (CPU latency per call; median / p95 over the calls after one warm-up)", "",
+              "compute: the precision the pipeline ran at (`pipe.precision`; bf16: autocast where the CPU has it). "
+              "Denoisers run at sigma 25, except those with a learned strength estimator (denoise-real), which are "
+              "timed blind, as the app runs them.",
+              "", table(speed_header, speed_rows)]  # fmt: skip
+    peer_rows = []
     for peer, per_size in results["peers"].items():
         if "error" in per_size:
-            lines.append(f"| {peer} | | {per_size['error']} |")
+            peer_rows.append([peer, "", per_size["error"]])
             continue
         for size, timing in per_size.items():
-            lines.append(f"| {peer} | {size}x{size} | {timing['median_s']:.4f} |")
+            peer_rows.append([peer, f"{size}x{size}", f"{timing['median_s']:.4f}"])
+    lines += ["", "### Peers in the same run", "", table(["peer", "input", "median (s)"], peer_rows)]
     growth_rows = [(n, r["speed"]["growth"]) for n, r in results["models"].items() if r["speed"].get("growth")]
     if growth_rows:
+        rows = [[name, size, f"{g['median_s']:.3f}", f"{g['peak_rss_mb']:.0f}"]
+                for name, growth in growth_rows for size, g in growth.items()]  # fmt: skip
         lines += ["", "### Cost growth with input size (tiling keeps memory flat)", "",
-                  "| model | side | seconds | peak RSS (MiB) |", "| --- | --- | --- | --- |"]  # fmt: skip
-        for name, growth in growth_rows:
-            for size, g in growth.items():
-                lines.append(f"| {name} | {size} | {g['median_s']:.3f} | {g['peak_rss_mb']:.0f} |")
-        lines.append("")
+                  table(["model", "side", "seconds", "peak RSS (MiB)"], rows), ""]  # fmt: skip
         for name, growth in growth_rows:
             exponent = growth_exponent(growth)
             if exponent is not None:
@@ -435,14 +435,14 @@ def markdown(results: dict[str, Any], command: str) -> str:
                              "against log pixels; 1.00 is linear, what tiling promises).")  # fmt: skip
     large_rows = [(n, r["speed"]["large_photo"]) for n, r in results["models"].items() if r["speed"].get("large_photo")]
     if large_rows:
+        rows = [[name, large["size"], f"{large['median_s']:.2f}",
+                 f"{large['peak_rss_mb']:.0f}" + ("" if large.get("peak_of_call_only") else " (process)")]
+                for name, large in large_rows]  # fmt: skip
         lines += ["", "### A camera-sized photo (one call, after the runs above)", "",
                   "Peak RSS during the call: the process's resident memory (interpreter, model, input image) plus "
                   "what the call adds; `process` marks a system without a peak reset, where it is the whole process's "
                   "peak, earlier calls included.", "",
-                  "| model | input | seconds | peak RSS (MiB) |", "| --- | --- | --- | --- |"]  # fmt: skip
-        for name, large in large_rows:
-            scope = "" if large.get("peak_of_call_only") else " (process)"
-            lines.append(f"| {name} | {large['size']} | {large['median_s']:.2f} | {large['peak_rss_mb']:.0f}{scope} |")
+                  table(["model", "input", "seconds", "peak RSS (MiB)"], rows)]  # fmt: skip
     start = results.get("app_cold_start", {})
     cold = f"{start['seconds']:.1f} s" if "seconds" in start else f"not measured ({start.get('error')})"
     lines += ["", "## App", "", f"Cold start (process start to first served page): {cold}", ""]

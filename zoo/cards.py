@@ -93,24 +93,27 @@ def records_to_json(records: Iterable[EvalRecord]) -> list[dict[str, Any]]:
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.2f}"
-    return str(value)
+    """A card cell (``zoo.tables.number``; NaN reads "nan", as it always has on the cards)."""
+    from zoo.tables import number
+
+    return number(value, nan="nan")
 
 
 def eval_table(records: list[EvalRecord]) -> str:
     """Markdown table: one row per method (this model first), one column per dataset/config/metric."""
+    from zoo.tables import table
+
     if not records:
         return "_No evaluation results._"
     columns = list(dict.fromkeys(record.column for record in records))
     methods = list(dict.fromkeys([THIS_MODEL] + [record.method for record in records]))
     cells = {(record.method, record.column): record.value for record in records}
     methods = [m for m in methods if any((m, c) in cells for c in columns)]
-    lines = ["| method | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
-    for method in methods:
-        name = f"**{method}**" if method == THIS_MODEL else method
-        lines.append(f"| {name} | " + " | ".join(_fmt(cells.get((method, c), "")) for c in columns) + " |")
-    return "\n".join(lines)
+    rows = [
+        [f"**{method}**" if method == THIS_MODEL else method, *(cells.get((method, c), "") for c in columns)]
+        for method in methods
+    ]
+    return table(["method", *columns], rows, cell=_fmt)
 
 
 def render_card(

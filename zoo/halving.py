@@ -307,10 +307,12 @@ def compare(
 # ------------------------------------------------------------------------------------------------ the card
 def card_section(result: Halving, command: str) -> str:
     """The card's "Weights in float16" section (between markers, so a rerun replaces it)."""
+    from zoo.tables import table
+
     rows = []
     for metric, change in result.changes.items():
         unit = TOLERANCES[metric_kind(metric)][1]
-        rows.append(f"| {metric} | {_num(change)}{unit} | {_num(result.tolerances[metric])}{unit} |")
+        rows.append([metric, f"{_num(change)}{unit}", f"{_num(result.tolerances[metric])}{unit}"])
     ignored = (
         f" Not compared: {', '.join(result.ignored)} (run time, not a property of the weights)."
         if result.ignored
@@ -332,9 +334,7 @@ def card_section(result: Halving, command: str) -> str:
             f"ran with the float32 and with the float16 weights; the largest change of this model's {result.compared} "
             "numbers, per metric:",
             "",
-            "| metric | largest change | tolerance |",
-            "| --- | --- | --- |",
-            *rows,
+            table(["metric", "largest change", "tolerance"], rows),
             "",
             "The evaluation tables above are the float32 measurements." + ignored + golden,
             CARD_END,

@@ -1,6 +1,12 @@
 """The fixed evaluation protocols of EVALUATION.md, one module per family; ``zoo.eval`` is the command line.
 
 A pipeline picks its protocol by ``pipe.options["protocol"]`` (e.g. ``"denoise-digits"``), else by its task.
+
+Each family (``digits``, ``restoration``, ``realworld``, ``translation``) is a package: its ``__init__`` holds the
+protocols (``PROTOCOLS``), the settings they read at call time (test sets, strides, peers on or off; tests and
+``zoo.halving`` change them there) and re-exports the names callers import; ``measure`` computes numbers, ``peers``
+runs the baselines, peers and judges, ``report`` writes the prose and figures. Every table goes through
+``zoo.tables``.
 """
 
 from __future__ import annotations

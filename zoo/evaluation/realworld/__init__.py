@@ -23,7 +23,6 @@ subset, and ``"seconds per image"`` rows for the model's blind path.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,18 +30,23 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from zoo import degradations as deg
 from zoo.cards import THIS_MODEL, EvalRecord
 from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.restoration import (
-    BM3D_WORKERS,
-    _center_crop,
-    _load_uint8,
-    _markdown,
-    _mean,
-    _quantize,
-    _test_files,
+from zoo.evaluation.realworld import peers, report
+from zoo.evaluation.realworld.measure import (  # noqa: F401 (re-exported: tests, tools/probes)
+    DENOISE_KINDS,
+    _denoise_blind,
+    _gauss_jpeg,
+    case_rng,
+    degrade_for_test,
+    sharpness_ratio,
+    superres_lr,
 )
+from zoo.evaluation.realworld.peers import cbm3d_blind
+from zoo.evaluation.realworld.report import CBM3D, DEGRADED
+from zoo.evaluation.restoration import BM3D_WORKERS
+from zoo.evaluation.restoration.measure import _center_crop, _load_uint8, _mean, _quantize, _test_files
+from zoo.evaluation.restoration.peers import run_in_processes
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -54,41 +58,6 @@ CBM3D_STRIDE = {"kodak24": 12, "cbsd68": 12, "sun_hays80": 0}
 SYNTHETIC = "denoise-color"  # the white-noise model the real-world one must beat
 SYNTHETIC_SR = "superres-x4"
 REAL_SR_PAIR = ("superres-x4-real", "superres-x4-gan")
-DEGRADED = "degraded input"
-CBM3D = "CBM3D (estimated sigma)"
-
-
-def _gauss_jpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return deg.jpeg(deg.add_gaussian_noise(clean, 15, rng), 50)
-
-
-DENOISE_KINDS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
-    "jpeg q10": lambda clean, rng: deg.jpeg(clean, 10),
-    "jpeg q20": lambda clean, rng: deg.jpeg(clean, 20),
-    "jpeg q30": lambda clean, rng: deg.jpeg(clean, 30),
-    "jpeg q40": lambda clean, rng: deg.jpeg(clean, 40),
-    "awgn 15 + jpeg q50": _gauss_jpeg,
-    "poisson-gaussian": lambda clean, rng: deg.quantize(deg.add_poisson_gaussian_noise(clean, 0.01, 2.0, rng)),
-    "correlated 20": lambda clean, rng: deg.quantize(deg.add_correlated_noise(clean, 20, 1.0, rng)),
-    "mixed": lambda clean, rng: deg.DenoiseMix()(clean, rng, kind="mixed")[0],
-}
-
-
-def case_rng(kind: str, name: str) -> np.random.Generator:
-    """The seed of one (kind, image) pair: fixed, independent of the order images are evaluated in."""
-    return np.random.default_rng([SEED, zlib.crc32(kind.encode()), zlib.crc32(name.encode())])
-
-
-def degrade_for_test(clean_uint8: np.ndarray, kind: str, name: str) -> np.ndarray:
-    """The protocol's degraded version (uint8) of a clean test image for ``kind``; ``name`` is the image's file name."""
-    clean = clean_uint8.astype(np.float32) / 255.0
-    return _quantize(DENOISE_KINDS[kind](clean, case_rng(kind, name)))
-
-
-def superres_lr(hr_uint8: np.ndarray, name: str, scale: int = 4) -> np.ndarray:
-    """The protocol's real-world LR image (uint8) of an HR image already cropped to a multiple of ``scale``."""
-    lr, _ = deg.SuperResMix(scale=scale)(hr_uint8.astype(np.float32) / 255.0, case_rng(f"sr x{scale}", name))
-    return _quantize(lr)
 
 
 # Other published zoo models shown beside the model (denoise-color, superres-x4, ...): on for the cards; off (False)
@@ -99,14 +68,9 @@ MODEL_PEERS = True
 def _peer(name: str, exclude_pipe: Any) -> Any | None:
     """A published zoo model to compare with (None when it is the model under test, is not available here, or
     ``MODEL_PEERS`` is off)."""
-    import zoo
-
-    if not MODEL_PEERS or getattr(exclude_pipe, "name", None) == name:
+    if not MODEL_PEERS:
         return None
-    try:
-        return zoo.load(name)
-    except zoo.ZooError:
-        return None
+    return peers.published_model(name, exclude_pipe)
 
 
 def real_sets(data_dir: str | None, limit: int | None, counts: dict[str, int], missing: list[str]):
@@ -121,34 +85,8 @@ def real_sets(data_dir: str | None, limit: int | None, counts: dict[str, int], m
         yield name, files
 
 
-def cbm3d_blind(image_uint8: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """CBM3D with the white-noise estimate of the image as its sigma (at least 1): (uint8 output, sigma, seconds).
-    Runs in a worker process (``_run_parallel``)."""
-    import bm3d
-
-    from zoo.pipelines.restoration import estimate_noise_level
-
-    image = image_uint8.astype(np.float32) / 255.0
-    sigma = max(estimate_noise_level(image), 1.0)
-    start = time.perf_counter()
-    out = bm3d.bm3d_rgb(image, sigma / 255.0)
-    return _quantize(out), sigma, time.perf_counter() - start
-
-
 def _run_parallel(function: Callable, jobs: list[Any]) -> list[Any]:
-    if not jobs:
-        return []
-    if BM3D_WORKERS <= 1:
-        return [function(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=BM3D_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(function, jobs))
-
-
-def _denoise_blind(pipe: Any, image_uint8: np.ndarray) -> np.ndarray:
-    return _quantize(pipe.denoise_array(image_uint8.astype(np.float32) / 255.0, None))
+    return run_in_processes(function, [(job,) for job in jobs], BM3D_WORKERS)
 
 
 def evaluate_denoise_real(
@@ -213,51 +151,10 @@ def evaluate_denoise_real(
     ]
     awgn_rows = _awgn_check(pipe, synthetic, data_dir, limit, records)
 
-    method_names = [DEGRADED, *methods]
-    rows = []
-    for name in counts:
-        for kind in DENOISE_KINDS:
-            rows.append(
-                [name, kind]
-                + [
-                    f"{_mean(scores[(name, kind, m, 'PSNR')]):.2f} / {_mean(scores[(name, kind, m, 'SSIM')]):.3f}"
-                    for m in method_names
-                ]
-            )
-    parts = [
-        "Protocol (docs/EVALUATION.md, real-world denoising): clean test photos degraded by `zoo.degradations` with "
-        "fixed parameters per kind and a fixed seed per (kind, image) (`zoo.evaluation.realworld.DENOISE_KINDS`); "
-        "every method gets the same 8-bit degraded image and runs blind (no noise level given); PSNR / SSIM on RGB "
-        f"against the clean photo. Images: {_counts(counts)}.",
-        _markdown(["set", "kind", *[f"{m} PSNR / SSIM" for m in method_names]], rows),
-    ]
-    subsets = sorted({key[0] for key in scores if "/every-" in key[0]})
-    if subsets:
-        cbm3d_rows = [
-            [
-                subset,
-                kind,
-                len(scores[(subset, kind, CBM3D, "PSNR")]),
-                _mean(scores[(subset, kind, THIS_MODEL, "PSNR")]),
-                _mean(scores[(subset, kind, CBM3D, "PSNR")]),
-            ]
-            for subset in subsets
-            for kind in DENOISE_KINDS
-            if (subset, kind, CBM3D, "PSNR") in scores
-        ]
-        parts += [
-            f"The classical peer: CBM3D (PyPI `bm3d` {bm3d_version()}, `bm3d_rgb`) with sigma estimated from the "
-            "degraded image by the white-noise estimator (at least 1; mean estimate "
-            f"{_mean(estimated):.1f}), on every k-th image; the model's PSNR on the same images beside it. No "
-            "classical JPEG deblocking filter is installable from this project's registries (Debian has no "
-            "`jpeg2png`; Pillow and numpy have none), so CBM3D stands for the classical methods on every kind.",
-            _markdown(["images", "kind", "n", "this model PSNR", "CBM3D PSNR"], cbm3d_rows),
-        ]
-    elif not peer:
-        parts.append("CBM3D was not run (the `bm3d` package is missing or ZOO_BM3D=0).")
-    parts += awgn_rows
-    if missing:
-        parts.append(f"Not evaluated (test set not found on this machine): {', '.join(missing)}.")
+    notes = report.denoise_real_notes(
+        scores, counts, MODEL_STRIDE, list(DENOISE_KINDS), [DEGRADED, *methods],
+        peer=peer, version=bm3d_version(), estimated=estimated, awgn=awgn_rows, missing=missing,
+    )  # fmt: skip
     images = []
     if figure:
         from zoo.pipelines.images import image_grid
@@ -267,16 +164,7 @@ def evaluate_denoise_real(
             [DEGRADED, *(m for m in methods if m != THIS_MODEL), THIS_MODEL, "clean"]
         )
         images = save_image(image_grid(figure, columns=columns), folder, "real_strip.png", alt)
-    return records, "\n\n".join(parts), images
-
-
-def _counts(counts: dict[str, int]) -> str:
-    """``kodak24 24, cbsd68 34 (every 2nd)``: how many images of each set, and the stride where there is one."""
-    parts = []
-    for name, count in counts.items():
-        stride = MODEL_STRIDE.get(name, 1)
-        parts.append(f"{name} {count}" + (f" (one image in {stride})" if stride > 1 else ""))
-    return ", ".join(parts)
+    return records, notes, images
 
 
 def _awgn_check(pipe: Any, synthetic: Any, data_dir: str | None, limit: int | None, records: list) -> list[str]:
@@ -297,17 +185,7 @@ def _awgn_check(pipe: Any, synthetic: Any, data_dir: str | None, limit: int | No
             values.setdefault(method, []).append(psnr(clean, _quantize(model.denoise_array(noisy, None))))
     for method, numbers in values.items():
         records.append(EvalRecord("cbsd68", "PSNR", _mean(numbers), method, "awgn sigma=25 blind"))
-    text = ", ".join(f"{method} {_mean(numbers):.2f} dB" for method, numbers in values.items())
-    return [
-        f"White Gaussian noise (the synthetic protocol: cbsd68, sigma 25, float noisy images, seed 0), blind: {text} "
-        f"({len(files)} images)."
-    ]
-
-
-def sharpness_ratio(output: np.ndarray, reference: np.ndarray) -> float:
-    from zoo.metrics import sharpness
-
-    return sharpness(output) / max(sharpness(reference), 1e-6)
+    return report.awgn_text(values, len(files))
 
 
 def evaluate_superres_real(
@@ -356,25 +234,14 @@ def evaluate_superres_real(
         for name in counts
         for method in methods
     ]
-    parts = [
-        f"Protocol (docs/EVALUATION.md, real-world x{scale}): HR test photo cropped to a multiple of {scale}; LR = "
-        f"`zoo.degradations.SuperResMix(scale={scale})` (two orders of blur, random resize, Gaussian / "
-        "Poisson-Gaussian / correlated noise and JPEG q30-95), seeded per image; 8-bit LR. Y-channel PSNR / SSIM "
-        f"with {scale} pixels shaved; sharpness ratio = mean luminance gradient of the output over the HR's (1.0: as "
-        "much fine detail as the original; blur scores lower, noise and artefacts higher). Images: "
-        + _counts(counts)
-        + ".",
-        _markdown(["set", "images", "method", "PSNR (Y)", "SSIM (Y)", "sharpness ratio"], rows),
-    ]
-    if missing:
-        parts.append(f"Not evaluated (test set not found on this machine): {', '.join(missing)}.")
+    notes = report.superres_real_notes(scale, rows, counts, MODEL_STRIDE, missing)
     images = []
     if figure:
         alt = "kodak24 image 1, centre crop: LR (nearest) | " + " | ".join(
             [*(m for m in methods if m != THIS_MODEL), THIS_MODEL, "HR"]
         )
         images = save_image(image_grid(figure, columns=len(figure)), folder, "real_sr_strip.png", alt)
-    return records, "\n\n".join(parts), images
+    return records, notes, images
 
 
 PROTOCOLS = {"denoise-real": evaluate_denoise_real, "superres-real": evaluate_superres_real}
