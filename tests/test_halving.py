@@ -15,7 +15,7 @@ from safetensors import safe_open
 
 import zoo
 from tests.conftest import build_tiny_checkpoint
-from zoo import evaluation, halving, mirror, registry
+from zoo import halving, mirror, protocols, registry
 from zoo.cards import THIS_MODEL, EvalRecord, check_card
 from zoo.hub import file_hashes, publish_to_mirror
 from zoo.pipelines import load_pipeline
@@ -70,7 +70,7 @@ def fake_protocol(monkeypatch):
     seen = []
 
     def fake(pipe, data_dir=None, limit=None, folder=None):
-        from zoo.evaluation import realworld, restoration
+        from zoo.protocols import realworld, restoration
 
         assert os.environ["ZOO_BM3D"] == "0" and restoration.BM3D_PEER is False and not restoration.bm3d_enabled()
         assert realworld._peer("denoise-color", pipe) is None
@@ -81,7 +81,7 @@ def fake_protocol(monkeypatch):
 
     fake.shift16 = 0.0
     fake.seen = seen
-    monkeypatch.setattr(evaluation, "evaluate", fake)
+    monkeypatch.setattr(protocols, "evaluate", fake)
     return fake
 
 
@@ -221,7 +221,7 @@ def test_half_skips_float16_checkpoints_and_keeps_integer_buffers(isolated_zoo, 
 
     fake_protocol.seen.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(evaluation, "evaluate", accuracy)
+        patch.setattr(protocols, "evaluate", accuracy)
         results = {r.name: r for r in mirror.half_mirror(log=lambda line: None)}
     assert results["pix2pix-shapes"].status == "skipped" and "already F16" in results["pix2pix-shapes"].reason
     assert file_hashes(half16) == files
@@ -238,7 +238,7 @@ def test_half_refuses_a_tampered_folder_and_reports_a_missing_protocol_result(is
         mirror.half_mirror(log=lines.append)
     assert "differ from the published checkpoint" in lines[0]
 
-    monkeypatch.setattr(evaluation, "evaluate", lambda pipe, data_dir=None, limit=None, folder=None: ([
+    monkeypatch.setattr(protocols, "evaluate", lambda pipe, data_dir=None, limit=None, folder=None: ([
         EvalRecord("probe", "PSNR", 10.0, "a peer"), EvalRecord("probe", "seconds per image", 1.0, THIS_MODEL)
     ], "Classifier metrics skipped: no evaluator.", []))  # fmt: skip
     result = halving.halve_folder(target)
@@ -250,7 +250,7 @@ def test_half_runs_the_real_denoise_protocol_without_its_bm3d_peer(isolated_zoo,
     """The denoising protocol on three tiny generated photos per set; BM3D would run (``bm3d_version`` claims it is
     installed) unless ``half`` switches the peer off."""
     from tests.restoration.conftest import gray_denoiser, write_data_root
-    from zoo.evaluation import restoration
+    from zoo.protocols import restoration
 
     data = write_data_root(tmp_path / "data", count=2, size=(32, 40))
     bm3d_env = os.environ.get("ZOO_BM3D")

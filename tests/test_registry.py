@@ -1,4 +1,4 @@
-"""The catalog: the public names of CATALOG.md, lookups, listing, and close-name suggestions."""
+"""The catalog: the public names of docs/CATALOG.md, lookups, listing, and close-name suggestions."""
 
 import json
 

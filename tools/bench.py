@@ -5,7 +5,7 @@
     python -m tools.bench --models vae-mnist,denoise-gray --out /tmp/bench
     python -m tools.bench --models denoise-gray --update   # re-measure one republished model in the full report
 
-Quality comes from the same protocols as the model cards (zoo.evaluation). Speed is measured in a fresh child
+Quality comes from the same protocols as the model cards (zoo.protocols). Speed is measured in a fresh child
 process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
 256x256 and 512x512 (median and p95 of >= 10 calls after a warm-up, torch threads = cores), batch throughput for the
 samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side (plus,
@@ -297,7 +297,7 @@ def run(
 ) -> dict[str, Any]:
     import zoo
     from zoo.cards import records_to_json
-    from zoo.evaluation import evaluate
+    from zoo.protocols import evaluate
 
     entries = [m for m in zoo.list_models() if models is None or m.name in models]
     sizes, repeats = ([256], 3) if quick else ([256, 512], 10)

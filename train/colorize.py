@@ -265,7 +265,7 @@ class ColorizeTask(engine.Task):
 
     def validate(self, nets) -> dict[str, float]:
         """--val-dataset: PSNR, gain over gray and colourfulness ratio on the held-out photos (working size)."""
-        from zoo.evaluation.restoration import colorize_validation
+        from zoo.protocols.restoration import colorize_validation
 
         return colorize_validation(self.pipeline(nets), self.val_photos) if self.val_photos else {}
 

@@ -195,7 +195,7 @@ class Pix2PixTask(engine.Task):
         return Pix2PixPipeline({"model": nets["G"]}, options=options)
 
     def evaluate(self, pipe) -> tuple[list[Any], str]:
-        from zoo.evaluation.translation import PROTOCOLS
+        from zoo.protocols.translation import PROTOCOLS
 
         final = Path(self.args.output_dir) / "final"
         kwargs = {"baselines": self.args.baseline_dir} if pipe.options["protocol"] == "pix2pix-paired" else {}

@@ -45,8 +45,8 @@ class Task:
         raise NotImplementedError
 
     def evaluate(self, pipe: Any) -> tuple[list[Any], str]:
-        """(EvalRecords, notes) on the task's test split, by the pipeline's fixed protocol (zoo.evaluation)."""
-        from zoo.evaluation import evaluate
+        """(EvalRecords, notes) on the task's test split, by the pipeline's fixed protocol (zoo.protocols)."""
+        from zoo.protocols import evaluate
 
         final = Path(self.args.output_dir) / "final"
         records, notes, images = evaluate(pipe, self.args.data_dir, self.args.eval_limit, folder=final)

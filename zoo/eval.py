@@ -1,9 +1,9 @@
-"""Evaluate a checkpoint by its task's fixed protocol (EVALUATION.md) and print the card's table:
+"""Evaluate a checkpoint by its task's fixed protocol (docs/EVALUATION.md) and print the card's table:
 
     python -m zoo.eval vae-mnist                 # a published checkpoint (mirror, cache or Hub)
     python -m zoo.eval outputs/x/final --limit 200
 
-The protocols live in ``zoo.evaluation``; training runs call the same functions for their cards.
+The protocols live in ``zoo.protocols``; training runs call the same functions for their cards.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from zoo.cards import eval_table
-from zoo.evaluation import evaluate
+from zoo.protocols import evaluate
 
 __all__ = ["evaluate", "main"]
 

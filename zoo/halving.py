@@ -3,7 +3,7 @@
 ``halve_folder`` checks one checkpoint folder whose weights are float32 (a mirror folder; ``zoo.mirror.half_mirror``
 adds the catalog's sha256 bookkeeping):
 
-1. load the folder's pipeline (float32 weights) and run its evaluation protocol (``zoo.evaluation.evaluate``) with the
+1. load the folder's pipeline (float32 weights) and run its evaluation protocol (``zoo.protocols.evaluate``) with the
    peers off -> numbers A; only the model's own rows (``EvalRecord.method == "this model"``) are used;
 2. cast every float32 tensor of the weight files (``<net>/diffusion_pytorch_model.safetensors``) to float16 in a
    temporary copy (integer buffers such as BatchNorm's ``num_batches_tracked`` stay as they are), load that copy
@@ -220,7 +220,7 @@ def halve_file(source: Path, target: Path) -> None:
 @contextlib.contextmanager
 def peers_off() -> Iterator[None]:
     """Run protocols without their peers: no BM3D / CBM3D, no other published zoo model, no other training run."""
-    from zoo.evaluation import realworld, restoration
+    from zoo.protocols import realworld, restoration
 
     keys = ("ZOO_BM3D", "ZOO_OUTPUTS")
     saved_env = {key: os.environ.get(key) for key in keys}
@@ -247,12 +247,12 @@ def own_numbers(
     value)}, and the protocol's notes."""
     import numbers
 
-    from zoo import evaluation
+    from zoo import protocols
     from zoo.cards import THIS_MODEL
 
     pipe.precision = "fp32"
     with peers_off():
-        records, notes, _ = evaluation.evaluate(pipe, data_dir, limit)
+        records, notes, _ = protocols.evaluate(pipe, data_dir, limit)
     found = {}
     for record in records:
         real = isinstance(record.value, numbers.Real) and not isinstance(record.value, bool)

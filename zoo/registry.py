@@ -16,7 +16,7 @@ from typing import Any
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 
-# The seven tasks of the app and CATALOG.md, plus "autoencoder" (the course's plain autoencoders) and "classify"
+# The seven tasks of the app and docs/CATALOG.md, plus "autoencoder" (the course's plain autoencoders) and "classify"
 # (the project-trained classifiers that score generated samples in evaluations).
 TASKS = ("denoise", "super-resolution", "colorize", "pix2pix", "cyclegan", "vae", "gan", "autoencoder", "classify")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo.evaluation import digits, evaluate
 from zoo.metrics import psnr
+from zoo.protocols import digits, evaluate
 
 from .conftest import TEST, TRAIN
 

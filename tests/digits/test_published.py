@@ -12,7 +12,7 @@ import torch
 
 import zoo
 from tests.shared_data import missing
-from zoo.evaluation import digits, evaluate
+from zoo.protocols import digits, evaluate
 
 N = 200
 

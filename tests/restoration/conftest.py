@@ -51,7 +51,7 @@ def data_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def no_bm3d(monkeypatch):
-    from zoo.evaluation import restoration
+    from zoo.protocols import restoration
 
     monkeypatch.setattr(restoration, "BM3D_PEER", False)
 

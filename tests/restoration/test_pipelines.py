@@ -1,4 +1,4 @@
-"""The restoration pipelines' contracts (CATALOG.md): sizes and modes, padding and tiling, the noise level, and bad
+"""The restoration pipelines' contracts (docs/CATALOG.md): sizes and modes, padding and tiling, the noise level, and bad
 inputs (1x1, 16-bit, palette, RGBA, CMYK, EXIF-rotated JPEG) through every pipeline: a correct result or InputError."""
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import torch
 from PIL import Image
 
 from zoo.errors import InputError
-from zoo.evaluation import evaluate, protocols, restoration
 from zoo.metrics import crop_to_multiple, y_psnr
+from zoo.protocols import all_protocols, evaluate, restoration
 
 from .conftest import colour_denoiser, colouriser, gray_denoiser, super_resolver
 
@@ -30,7 +30,7 @@ def value(records, dataset, metric, config, method) -> float:
 
 
 def test_protocols_are_registered():
-    assert {"denoise-photo", "superres-photo", "colorize"} <= set(protocols())
+    assert {"denoise-photo", "superres-photo", "colorize"} <= set(all_protocols())
 
 
 @pytest.mark.parametrize("channels", [1, 3])

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo.evaluation.realworld import DENOISE_KINDS, degrade_for_test, sharpness_ratio, superres_lr
 from zoo.metrics import crop_to_multiple, psnr, y_psnr
 from zoo.noise import add_gaussian_noise
+from zoo.protocols.realworld import DENOISE_KINDS, degrade_for_test, sharpness_ratio, superres_lr
 
 from .test_published import load_published, offline, real_images  # noqa: F401  (offline: an autouse fixture)
 

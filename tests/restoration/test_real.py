@@ -73,7 +73,7 @@ def test_degraded_patches_are_deterministic_and_report_their_strength(data_root)
 
 
 def test_denoise_real_smoke_run(data_root, tmp_path, no_bm3d, monkeypatch):
-    import zoo.evaluation.realworld as realworld
+    import zoo.protocols.realworld as realworld
 
     monkeypatch.setattr(realworld, "MODEL_STRIDE", {})
     final = run(
@@ -89,7 +89,7 @@ def test_denoise_real_smoke_run(data_root, tmp_path, no_bm3d, monkeypatch):
 
 
 def test_denoise_real_protocol_rows(data_root, no_bm3d):
-    from zoo.evaluation.realworld import DENOISE_KINDS, degrade_for_test, evaluate_denoise_real
+    from zoo.protocols.realworld import DENOISE_KINDS, degrade_for_test, evaluate_denoise_real
 
     records, _, _ = evaluate_denoise_real(real_denoiser(), data_dir=str(data_root), limit=1)
     kinds = {r.config for r in records if r.method == "this model" and r.metric == "PSNR"}
@@ -103,7 +103,7 @@ def test_denoise_real_protocol_rows(data_root, no_bm3d):
 
 
 def test_superres_real_protocol_rows(data_root):
-    from zoo.evaluation.realworld import evaluate_superres_real
+    from zoo.protocols.realworld import evaluate_superres_real
 
     from .conftest import super_resolver
 
@@ -221,7 +221,7 @@ def test_superres_recipes_parse():
 
 
 def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeypatch):
-    import zoo.evaluation.realworld as realworld
+    import zoo.protocols.realworld as realworld
 
     monkeypatch.setattr(realworld, "MODEL_STRIDE", {})
     tiny = ["--dataset", "t91", "--channels", "3", "--degradations", "real", "--arch", "drunet", "--widths", "4,8,16",

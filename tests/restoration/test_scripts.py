@@ -202,7 +202,7 @@ def test_colorize_validation_keeps_the_best_step(data_root, tmp_path):
     assert record == {"metric": "val_psnr", "value": best["val_psnr"], "step": best["step"]}
     assert f"| published weights | step {best['step']} of 4 (highest val_psnr" in card_table(final)
     # The published model is the best step's: re-scoring it gives that step's validation PSNR.
-    from zoo.evaluation.restoration import colorize_validation
+    from zoo.protocols.restoration import colorize_validation
 
     photos = colorize.load_photos([data_root / "bsds500" / "test"], 64)
     again = colorize_validation(zoo.load(final), photos)

@@ -11,9 +11,9 @@ import torch
 from PIL import Image
 
 from zoo.data import VIOLET, circles_and_squares, circles_to_rectangles, shape_mask
-from zoo.evaluation import translation
 from zoo.nets import UNetGenerator
 from zoo.pipelines import Pix2PixPipeline
+from zoo.protocols import translation
 
 
 def tiny_pix2pix(dataset, **options) -> Pix2PixPipeline:

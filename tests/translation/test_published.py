@@ -8,7 +8,7 @@ import pytest
 import zoo
 from tests.shared_data import missing
 from zoo.data import DatasetError
-from zoo.evaluation import translation
+from zoo.protocols import translation
 
 SHAPES_ITEMS = 24
 REAL_ITEMS = 6

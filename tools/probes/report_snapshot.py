@@ -1,6 +1,6 @@
 """Snapshot of everything the evaluation package renders, to check a refactor changes no byte (issue #23, item 3).
 
-For every published checkpoint in ``hub/imagezoo/*`` it runs ``zoo.evaluation.evaluate(pipe, limit=LIMIT,
+For every published checkpoint in ``hub/imagezoo/*`` it runs ``zoo.protocols.evaluate(pipe, limit=LIMIT,
 folder=...)`` and renders the model card the way ``train/engine.py``'s ``evaluate_and_card`` does (``render_card``),
 with the card's description, licence, datasets, tags and training facts read back from the published card, so the
 output is comparable with ``hub/imagezoo/<name>/README.md`` (``--limit 0``: the full protocol). It also runs the
@@ -133,7 +133,7 @@ def write_result(out: Path, name: str, pipe, result, full: bool) -> None:
 
 def snapshot_model(out: Path, name: str, limit: int | None) -> None:
     import zoo
-    from zoo.evaluation import evaluate
+    from zoo.protocols import evaluate
 
     (out / name).mkdir(parents=True, exist_ok=True)
     pipe = zoo.load(name)
@@ -145,7 +145,7 @@ def snapshot_model(out: Path, name: str, limit: int | None) -> None:
 def snapshot_realworld(out: Path, limit: int | None) -> None:
     """denoise-real / superres-real on published models renamed (so the synthetic peers are shown beside them)."""
     import zoo
-    import zoo.evaluation.realworld as realworld
+    import zoo.protocols.realworld as realworld
     from zoo.cards import eval_table, records_to_json
 
     realworld.REAL_SETS = ("kodak24", "cbsd68")  # sun_hays80's 1024x768 photos cost minutes here
@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     os.environ["ZOO_OUTPUTS"] = tempfile.mkdtemp(prefix="no-outputs-")
     fake_clock()
-    import zoo.evaluation.realworld as realworld
-    import zoo.evaluation.restoration as restoration
+    import zoo.protocols.realworld as realworld
+    import zoo.protocols.restoration as restoration
 
     restoration.BM3D_WORKERS = realworld.BM3D_WORKERS = 1
     limit = args.limit or None

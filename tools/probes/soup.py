@@ -9,9 +9,9 @@ import torch
 from PIL import Image
 
 import zoo
-from zoo.evaluation.realworld import degrade_for_test
 from zoo.metrics import psnr
 from zoo.noise import add_gaussian_noise
+from zoo.protocols.realworld import degrade_for_test
 
 torch.set_num_threads(2)
 real, col = zoo.load("denoise-real"), zoo.load("denoise-color")

@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 import zoo
-from zoo.evaluation.realworld import sharpness_ratio, superres_lr
 from zoo.metrics import crop_to_multiple, y_psnr
+from zoo.protocols.realworld import sharpness_ratio, superres_lr
 
 torch.set_num_threads(2)
 den = zoo.load(sys.argv[1])

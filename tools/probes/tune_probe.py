@@ -8,9 +8,9 @@ import torch
 from PIL import Image
 
 import zoo
-from zoo.evaluation.realworld import degrade_for_test
 from zoo.metrics import psnr
 from zoo.noise import add_gaussian_noise
+from zoo.protocols.realworld import degrade_for_test
 
 torch.set_num_threads(2)
 old = zoo.load("outputs/denoise-real/final")

@@ -1,4 +1,4 @@
-"""Task pipelines: what ``zoo.load()`` returns. One class per task contract (see CATALOG.md)."""
+"""Task pipelines: what ``zoo.load()`` returns. One class per task contract (see docs/CATALOG.md)."""
 
 from zoo.pipelines.base import Pipeline, load_pipeline, pipeline_classes
 from zoo.pipelines.coding import AutoencoderPipeline, ClassifierPipeline

@@ -91,8 +91,8 @@ def _cycle(
     geometry: Callable[[int, np.ndarray], float] | None,
 ) -> tuple[dict[str, dict[str, list[float]]], list[list[Image.Image]]]:
     """Translate ``sources`` one way and back: per-image metrics for this model and the identity baseline."""
-    from zoo.evaluation.translation.peers import classify
     from zoo.metrics import psnr
+    from zoo.protocols.translation.peers import classify
 
     target_domain = 1 if direction == "AtoB" else 0
     back = "BtoA" if direction == "AtoB" else "AtoB"

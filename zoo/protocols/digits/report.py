@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.digits.measure import COVERED_SHARE, TOY_BINS
-from zoo.evaluation.digits.peers import MEAN_IMAGE
+from zoo.protocols.common import SEED, save_image
+from zoo.protocols.digits.measure import COVERED_SHARE, TOY_BINS
+from zoo.protocols.digits.peers import MEAN_IMAGE
 
 
 def _row(originals: np.ndarray, *others: np.ndarray, count: int = 8) -> Image.Image:

@@ -1,4 +1,4 @@
-"""Protocols for the photo restoration family (EVALUATION.md): ``denoise-photo``, ``superres-photo``, ``colorize``.
+"""Protocols for the photo restoration family (docs/EVALUATION.md): ``denoise-photo``, ``superres-photo``, ``colorize``.
 
 Every protocol is ``(pipe, data_dir=None, limit=None, folder=None) -> (records, notes, images)``: ``limit`` caps the
 images per test set (smoke runs), ``folder`` receives the card's before/after strip. The model's rows have method
@@ -31,9 +31,9 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL, EvalRecord
-from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.restoration import peers, report
-from zoo.evaluation.restoration.measure import (  # noqa: F401 (also re-exported: tests, train/colorize.py, realworld)
+from zoo.protocols.common import SEED, save_image
+from zoo.protocols.restoration import peers, report
+from zoo.protocols.restoration.measure import (  # noqa: F401 (also re-exported: tests, train/colorize.py, realworld)
     GRAY_BASELINE,
     HINT_COUNTS,
     HINT_PATCH,
@@ -51,8 +51,8 @@ from zoo.evaluation.restoration.measure import (  # noqa: F401 (also re-exported
     score_colorizers,
     takes_hints,
 )
-from zoo.evaluation.restoration.peers import bicubic_upscale, bm3d_denoise, bm3d_version
-from zoo.evaluation.restoration.report import PUBLISHED_DENOISE, PUBLISHED_SR, _compute, _markdown, _strip  # noqa: F401
+from zoo.protocols.restoration.peers import bicubic_upscale, bm3d_denoise, bm3d_version
+from zoo.protocols.restoration.report import PUBLISHED_DENOISE, PUBLISHED_SR, _compute, _markdown, _strip  # noqa: F401
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -114,7 +114,7 @@ def colorize_variants(pipe: Any) -> list[tuple[str, Any]]:
 def evaluate_denoise(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
-    """KAIR / DnCNN protocol (EVALUATION.md): clean [0, 1] + N(0, sigma/255), seed 0 per image, float, not clipped;
+    """KAIR / DnCNN protocol (docs/EVALUATION.md): clean [0, 1] + N(0, sigma/255), seed 0 per image, float, not clipped;
     the model's output clipped and quantized to uint8; PSNR/SSIM on gray or RGB, no border crop. BM3D side by side."""
     from zoo.metrics import psnr, ssim
     from zoo.noise import add_gaussian_noise
@@ -216,8 +216,8 @@ def evaluate_denoise(
 def evaluate_superres(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
-    """EVALUATION.md: HR cropped to a multiple of the scale, LR = PIL bicubic downscale; Y-channel PSNR/SSIM (MATLAB
-    rgb2ycbcr) with ``scale`` pixels shaved from each side; bicubic upscaling as the baseline row."""
+    """docs/EVALUATION.md: HR cropped to a multiple of the scale, LR = PIL bicubic downscale; Y-channel PSNR/SSIM
+    (MATLAB rgb2ycbcr) with ``scale`` pixels shaved from each side; bicubic upscaling as the baseline row."""
     from zoo.metrics import crop_to_multiple, y_psnr, y_ssim
 
     scale = pipe.scale
@@ -276,9 +276,9 @@ def evaluate_superres(
 def evaluate_colorize(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
-    """EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the original,
-    the same for the gray baseline (the input replicated to RGB), the colourfulness ratio, the hue spread (and its
-    ratio to the originals') and the ab accuracy AuC. Colourisers that take hints are also measured with 0, 1, 5, 10
+    """docs/EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the
+    original, the same for the gray baseline (the input replicated to RGB), the colourfulness ratio, the hue spread (and
+    its ratio to the originals') and the ab accuracy AuC. Colourisers that take hints are also measured with 0, 1, 5, 10
     and 20 simulated hints on ``HINT_SET``. The loss variants' runs found in outputs/ (``COLORIZE_VARIANTS``) are
     measured beside the model on the same images."""
     methods = [(THIS_MODEL, pipe), *colorize_variants(pipe)]

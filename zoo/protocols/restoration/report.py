@@ -9,11 +9,11 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL
-from zoo.evaluation.common import SEED
-from zoo.evaluation.restoration.measure import HINT_COUNTS, HINT_PATCH, HINT_SEED, HINT_SET, _center_crop, _mean
+from zoo.protocols.common import SEED
+from zoo.protocols.restoration.measure import HINT_COUNTS, HINT_PATCH, HINT_SEED, HINT_SET, _center_crop, _mean
 from zoo.tables import table
 
-# Published PSNR (dB) at sigma 15/25/50 from EVALUATION.md, shown in the card's notes for context.
+# Published PSNR (dB) at sigma 15/25/50 from docs/EVALUATION.md, shown in the card's notes for context.
 PUBLISHED_DENOISE = {
     "set12": "DnCNN 32.67/30.35/27.18, FFDNet 32.75/30.43/27.32",
     "bsd68": "BM3D 31.07/28.57/25.62, DnCNN 31.73/29.23/26.23, FFDNet 31.63/29.19/26.29, DRUNet 31.91/29.48/26.59",
@@ -70,9 +70,9 @@ def denoise_notes(
 ) -> str:
     """``strides``: the model's every-k-th image per set; ``subsets``: the BM3D rows' dataset name per set."""
     parts = [
-        "Protocol (KAIR / DnCNN, EVALUATION.md): clean image in [0, 1] plus Gaussian noise N(0, (sigma/255)^2) drawn "
-        f"with `numpy.random.seed({SEED})` for every image (float, not clipped); outputs clipped and quantized to "
-        "uint8; PSNR (dB) and SSIM on the "
+        "Protocol (KAIR / DnCNN, docs/EVALUATION.md): clean image in [0, 1] plus Gaussian noise N(0, (sigma/255)^2) "
+        f"drawn with `numpy.random.seed({SEED})` for every image (float, not clipped); outputs clipped and quantized "
+        "to uint8; PSNR (dB) and SSIM on the "
         + ("gray" if pipe.channels == 1 else "RGB")
         + " image, no border crop; the noisy-input row is the noisy image clipped and quantized. The model is given "
         "the true sigma, except in the blind rows, where `sigma=None` estimates it (below)."
@@ -144,7 +144,7 @@ def denoise_notes(
 def superres_notes(pipe: Any, rows: list[list[Any]], missing: list[str], sets: tuple[str, ...]) -> str:
     scale = pipe.scale
     parts = [
-        f"Protocol (EVALUATION.md): HR image cropped to a multiple of {scale}; LR = PIL `BICUBIC` downscale by "
+        f"Protocol (docs/EVALUATION.md): HR image cropped to a multiple of {scale}; LR = PIL `BICUBIC` downscale by "
         f"{scale}; PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr, 0-255; gray images as they are) with {scale} "
         "pixels shaved from each side; SR output quantized to uint8 (the pipeline's PIL output). Bicubic = PIL "
         f"`BICUBIC` upscale of the same LR image. Time per image; the model ran with {_compute(pipe)}.",
@@ -152,7 +152,7 @@ def superres_notes(pipe: Any, rows: list[list[Any]], missing: list[str], sets: t
     ]
     published = [f"{name} x{scale}: {PUBLISHED_SR[(name, scale)]}" for name in sets if (name, scale) in PUBLISHED_SR]
     if published:
-        parts.append("Published Y-PSNR (EVALUATION.md): " + "; ".join(published) + ".")
+        parts.append("Published Y-PSNR (docs/EVALUATION.md): " + "; ".join(published) + ".")
     return "\n\n".join(parts + _missing(missing))
 
 
@@ -181,7 +181,7 @@ def colorize_notes(
     variants = ", ".join(method for method, _ in methods[1:])
     thinned = ", ".join(f"{name} one image in {k}" for name, k in strides.items() if k > 1)
     parts = [
-        "Protocol (EVALUATION.md): the input is the luminance of each colour test image (PIL `convert('L')`, "
+        "Protocol (docs/EVALUATION.md): the input is the luminance of each colour test image (PIL `convert('L')`, "
         "ITU-R 601); PSNR (dB) on RGB uint8 of the output against the original; the gray baseline is that input "
         "replicated to RGB. Colourfulness (Hasler & Suesstrunk 2003) ratio = mean colourfulness of the outputs "
         "over the mean colourfulness of the originals (the median of the per-image ratios is shown too); a "

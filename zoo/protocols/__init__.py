@@ -1,4 +1,5 @@
-"""The fixed evaluation protocols of EVALUATION.md, one module per family; ``zoo.eval`` is the command line.
+"""The fixed evaluation protocols of docs/EVALUATION.md, one package per family; ``python -m zoo.eval`` is their
+command line (``zoo/eval.py``).
 
 A pipeline picks its protocol by ``pipe.options["protocol"]`` (e.g. ``"denoise-digits"``), else by its task.
 
@@ -14,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def protocols() -> dict[str, Any]:
-    from zoo.evaluation import digits, realworld, restoration, translation
+def all_protocols() -> dict[str, Any]:
+    """Protocol name -> function, over every family."""
+    from zoo.protocols import digits, realworld, restoration, translation
 
     return {**digits.PROTOCOLS, **restoration.PROTOCOLS, **realworld.PROTOCOLS, **translation.PROTOCOLS}
 
@@ -23,7 +25,7 @@ def protocols() -> dict[str, Any]:
 def evaluate(pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Any = None):
     """Run the pipeline's protocol: (records, notes, images)."""
     key = pipe.options.get("protocol") or pipe.task
-    protocol = protocols().get(key)
+    protocol = all_protocols().get(key)
     if protocol is None:
-        raise NotImplementedError(f"no evaluation protocol {key!r}; known: {sorted(protocols())}")
+        raise NotImplementedError(f"no evaluation protocol {key!r}; known: {sorted(all_protocols())}")
     return protocol(pipe, data_dir=data_dir, limit=limit, folder=folder)

@@ -1,5 +1,6 @@
-"""Protocols for the 28x28 families (EVALUATION.md, "VAE / GAN / autoencoders"): autoencoders, the digit denoiser and
-x2 super-resolver, VAEs, GANs (with the project's classifiers as judges), the 2-D toy GAN, and the classifiers.
+"""Protocols for the 28x28 families (docs/EVALUATION.md, "VAE / GAN / autoencoders"): autoencoders, the digit
+denoiser and x2 super-resolver, VAEs, GANs (with the project's classifiers as judges), the 2-D toy GAN, and the
+classifiers.
 
 Every protocol is ``(pipe, data_dir=None, limit=None, folder=None) -> (records, notes, images)``; ``limit`` caps the
 number of test items (and of generated samples), ``folder`` receives the card's figures. The model's rows have
@@ -18,9 +19,9 @@ from PIL import Image
 
 from zoo.cards import THIS_MODEL as THIS
 from zoo.cards import EvalRecord
-from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.digits import report
-from zoo.evaluation.digits.measure import (  # noqa: F401 (re-exported: tests and other callers)
+from zoo.protocols.common import SEED, save_image
+from zoo.protocols.digits import report
+from zoo.protocols.digits.measure import (  # noqa: F401 (re-exported: tests and other callers)
     BATCH,
     COVERED_SHARE,
     TOY_BINS,
@@ -40,14 +41,14 @@ from zoo.evaluation.digits.measure import (  # noqa: F401 (re-exported: tests an
     toy_stats,
     vae_elbo,
 )
-from zoo.evaluation.digits.peers import (  # noqa: F401 (re-exported)
+from zoo.protocols.digits.peers import (  # noqa: F401 (re-exported)
     EVALUATORS,
     MEAN_IMAGE,
     load_evaluator,
     mean_image_baseline,
     pca_baseline,
 )
-from zoo.evaluation.digits.report import _row
+from zoo.protocols.digits.report import _row
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from zoo.errors import ZooError
-from zoo.evaluation.digits.measure import _as_float, _dataset, _split
+from zoo.protocols.digits.measure import _as_float, _dataset, _split
 
 # The classifier that judges each dataset's generated samples (published before the GANs are evaluated).
 EVALUATORS = {"mnist": "classifier-mnist", "fashion-mnist": "classifier-fashion"}

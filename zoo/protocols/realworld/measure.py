@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from zoo import degradations as deg
-from zoo.evaluation.common import SEED
-from zoo.evaluation.restoration.measure import _quantize
+from zoo.protocols.common import SEED
+from zoo.protocols.restoration.measure import _quantize
 
 
 def _gauss_jpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -31,9 +31,9 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL, EvalRecord
-from zoo.evaluation.common import SEED, save_image
-from zoo.evaluation.realworld import peers, report
-from zoo.evaluation.realworld.measure import (  # noqa: F401 (re-exported: tests, tools/probes)
+from zoo.protocols.common import SEED, save_image
+from zoo.protocols.realworld import peers, report
+from zoo.protocols.realworld.measure import (  # noqa: F401 (re-exported: tests, tools/probes)
     DENOISE_KINDS,
     _denoise_blind,
     _gauss_jpeg,
@@ -42,11 +42,11 @@ from zoo.evaluation.realworld.measure import (  # noqa: F401 (re-exported: tests
     sharpness_ratio,
     superres_lr,
 )
-from zoo.evaluation.realworld.peers import cbm3d_blind
-from zoo.evaluation.realworld.report import CBM3D, DEGRADED
-from zoo.evaluation.restoration import BM3D_WORKERS
-from zoo.evaluation.restoration.measure import _center_crop, _load_uint8, _mean, _quantize, _test_files
-from zoo.evaluation.restoration.peers import run_in_processes
+from zoo.protocols.realworld.peers import cbm3d_blind
+from zoo.protocols.realworld.report import CBM3D, DEGRADED
+from zoo.protocols.restoration import BM3D_WORKERS
+from zoo.protocols.restoration.measure import _center_crop, _load_uint8, _mean, _quantize, _test_files
+from zoo.protocols.restoration.peers import run_in_processes
 
 Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
@@ -93,8 +93,8 @@ def evaluate_denoise_real(
     pipe: Any, data_dir: str | None = None, limit: int | None = None, folder: Path | None = None
 ) -> Result:
     """The ``denoise-real`` protocol (module docstring)."""
-    from zoo.evaluation.restoration import bm3d_enabled, bm3d_version  # read at call time: tests switch the peer off
     from zoo.metrics import psnr, ssim
+    from zoo.protocols.restoration import bm3d_enabled, bm3d_version  # read at call time: tests switch the peer off
 
     synthetic = _peer(SYNTHETIC, pipe)
     methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {THIS_MODEL: lambda image: _denoise_blind(pipe, image)}

@@ -13,8 +13,8 @@ import torch
 from PIL import Image
 
 from zoo.cards import THIS_MODEL
-from zoo.evaluation.common import SEED, check_run_folders, find_runs, run_label
-from zoo.evaluation.translation.measure import IDENTITY, _rgb
+from zoo.protocols.common import SEED, check_run_folders, find_runs, run_label
+from zoo.protocols.translation.measure import IDENTITY, _rgb
 
 CLASSIFIER_SIZE = 64
 

@@ -1,4 +1,4 @@
-"""Protocols for the translation family (EVALUATION.md, "pix2pix / CycleGAN").
+"""Protocols for the translation family (docs/EVALUATION.md, "pix2pix / CycleGAN").
 
 - ``pix2pix-paired`` (facades, maps): on the test split (``val`` for maps), L1 (0-1 scale), PSNR and SSIM of the
   output against the target, at the pair's native resolution, for this model, for every L1-trained baseline checkpoint
@@ -25,9 +25,9 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL, EvalRecord
-from zoo.evaluation.common import save_image
-from zoo.evaluation.translation import report
-from zoo.evaluation.translation.measure import (  # noqa: F401 (re-exported: tests and other callers)
+from zoo.protocols.common import save_image
+from zoo.protocols.translation import report
+from zoo.protocols.translation.measure import (  # noqa: F401 (re-exported: tests and other callers)
     COLOUR_TOLERANCE,
     IDENTITY,
     RECOLOURED,
@@ -43,7 +43,7 @@ from zoo.evaluation.translation.measure import (  # noqa: F401 (re-exported: tes
     _rgb,
     _square_around,
 )
-from zoo.evaluation.translation.peers import (  # noqa: F401 (re-exported)
+from zoo.protocols.translation.peers import (  # noqa: F401 (re-exported)
     CLASSIFIER_SIZE,
     KNOWN_BASELINES,
     _batch_tensor,
@@ -53,7 +53,7 @@ from zoo.evaluation.translation.peers import (  # noqa: F401 (re-exported)
     find_baselines,
     train_domain_classifier,
 )
-from zoo.evaluation.translation.report import (  # noqa: F401 (re-exported)
+from zoo.protocols.translation.report import (  # noqa: F401 (re-exported)
     GRID_CELL,
     GRID_ROWS,
     HTML_ROWS,

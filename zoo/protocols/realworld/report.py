@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from zoo.cards import THIS_MODEL
-from zoo.evaluation.restoration.measure import _mean
+from zoo.protocols.restoration.measure import _mean
 from zoo.tables import table
 
 DEGRADED = "degraded input"
@@ -51,7 +51,7 @@ def denoise_real_notes(
             )
     parts = [
         "Protocol (docs/EVALUATION.md, real-world denoising): clean test photos degraded by `zoo.degradations` with "
-        "fixed parameters per kind and a fixed seed per (kind, image) (`zoo.evaluation.realworld.DENOISE_KINDS`); "
+        "fixed parameters per kind and a fixed seed per (kind, image) (`zoo.protocols.realworld.DENOISE_KINDS`); "
         "every method gets the same 8-bit degraded image and runs blind (no noise level given); PSNR / SSIM on RGB "
         f"against the clean photo. Images: {_counts(counts, strides)}.",
         table(["set", "kind", *[f"{m} PSNR / SSIM" for m in method_names]], rows),

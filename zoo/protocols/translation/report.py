@@ -12,9 +12,9 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import EvalRecord
-from zoo.evaluation.common import save_image
-from zoo.evaluation.translation.measure import COLOUR_TOLERANCE, IDENTITY, RECOLOURED, SHARPNESS, _mean_records
-from zoo.evaluation.translation.peers import KNOWN_BASELINES
+from zoo.protocols.common import save_image
+from zoo.protocols.translation.measure import COLOUR_TOLERANCE, IDENTITY, RECOLOURED, SHARPNESS, _mean_records
+from zoo.protocols.translation.peers import KNOWN_BASELINES
 from zoo.tables import table
 
 GRID_ROWS = 8

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from zoo.evaluation.common import SEED
+from zoo.protocols.common import SEED
 
 # The hint protocol (Zhang et al. 2017's "PSNR vs number of revealed points"), on one set, for colourisers that take
 # hints: HINT_COUNTS points per image, drawn uniformly over the pixels by numpy.random.default_rng([HINT_SEED, i])

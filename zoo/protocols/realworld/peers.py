@@ -1,6 +1,6 @@
 """The real-world restoration peers: CBM3D with the estimated noise level (run in worker processes) and the other
 published zoo models shown beside the model (``denoise-color``, ``superres-x4``, ...). Whether they run is the
-protocol's choice (``zoo.evaluation.realworld.MODEL_PEERS``, ``zoo.evaluation.restoration.bm3d_enabled``)."""
+protocol's choice (``zoo.protocols.realworld.MODEL_PEERS``, ``zoo.protocols.restoration.bm3d_enabled``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.evaluation.restoration.measure import _quantize
+from zoo.protocols.restoration.measure import _quantize
 
 
 def cbm3d_blind(image_uint8: np.ndarray) -> tuple[np.ndarray, float, float]:

@@ -1,6 +1,6 @@
 """The photo restoration family's peers and baselines: BM3D / CBM3D (PyPI ``bm3d``, run in worker processes), bicubic
 upscaling, and the colouriser's loss-variant runs found in outputs/. When they run is the protocol's choice
-(``zoo.evaluation.restoration``: ``BM3D_PEER``, ``BM3D_STRIDE``, ``BM3D_WORKERS``)."""
+(``zoo.protocols.restoration``: ``BM3D_PEER``, ``BM3D_STRIDE``, ``BM3D_WORKERS``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 
 from zoo.cards import THIS_MODEL
-from zoo.evaluation.common import SEED, find_runs, run_label
-from zoo.evaluation.restoration.measure import _load_uint8, _quantize
+from zoo.protocols.common import SEED, find_runs, run_label
+from zoo.protocols.restoration.measure import _load_uint8, _quantize
 
 
 def bm3d_version() -> str | None:

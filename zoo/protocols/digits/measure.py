@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from zoo.evaluation.common import SEED
+from zoo.protocols.common import SEED
 
 BATCH = 500
 # A class counts as produced by an unconditional GAN when it gets at least half its share of a uniform mix.
