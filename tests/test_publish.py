@@ -127,3 +127,57 @@ def test_a_mirror_only_republish_unpins_the_revision(isolated_zoo, tiny_checkpoi
     assert registry.get_entry("vae-mnist").revision == local_hub.refs("imagezoo/vae-mnist")["main"]
     publish(build_tiny_checkpoint(tmp_path / "retrained", seed=3), "vae-mnist", to=("mirror",))
     assert registry.get_entry("vae-mnist").revision == "main"  # the Hub commit does not hold these files
+
+
+def _serve(handler_body):
+    """A throwaway HTTP server on 127.0.0.1 answering every request with ``handler_body(request) -> (status, text)``."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            status, text = handler_body(self)
+            body = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_HEAD = do_PUT = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_publishing_to_a_closed_port_is_one_line(isolated_zoo, tiny_checkpoint, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main([str(tiny_checkpoint), "--name", "vae-mnist", "--to", "hub", "--endpoint", f"http://127.0.0.1:{port}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"127.0.0.1:{port}" in err
+
+
+def test_a_server_echoing_the_token_never_gets_it_printed(isolated_zoo, tiny_checkpoint, capsys, monkeypatch):
+    import json as _json
+
+    token = "hf_" + "Secret" * 6
+    monkeypatch.setenv("HF_TOKEN", token)
+    server = _serve(lambda request: (400, _json.dumps({"error": f"bad auth: {request.headers.get('authorization')}"})))
+    try:
+        code = main([str(tiny_checkpoint), "--name", "vae-mnist", "--to", "hub",
+                     "--endpoint", f"http://127.0.0.1:{server.server_address[1]}"])  # fmt: skip
+    finally:
+        server.shutdown()
+    captured = capsys.readouterr()
+    assert code == 2 and "failed" in captured.err
+    assert token not in captured.err + captured.out and "Secret" not in captured.err
+    assert "hf_***" in captured.err  # the echo was there, and was redacted

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -366,6 +367,7 @@ def publish_to_hub(
     The token comes from the argument or huggingface_hub's standard places (``HF_TOKEN``, ``hf auth login``); it is
     never printed or written anywhere by the zoo.
     """
+    import httpx2
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -380,5 +382,23 @@ def publish_to_hub(
             commit_message=commit_message or f"Publish {repo_id}",
         )
     except HfHubHTTPError as error:
-        raise PublishError(f"upload of {folder} to {repo_id} failed: {error}") from error
+        detail = redact(" ".join(str(error).split()), token)[:300]
+        raise PublishError(f"upload of {folder} to {repo_id} failed: {detail}") from None
+    except (httpx2.HTTPError, OSError) as error:  # a closed port, a reset connection, a timeout
+        detail = redact(" ".join(str(error).split()), token)[:300] or type(error).__name__
+        raise PublishError(f"upload of {folder} to {repo_id}: {api.endpoint} failed ({detail})") from None
     return info.oid, getattr(info, "pr_url", None)
+
+
+_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
+
+
+def redact(text: str, token: str | bool | None = None) -> str:
+    """``text`` with any Hugging Face token in it replaced by ``hf_***``: the one passed, the one huggingface_hub
+    would use (``HF_TOKEN``, the login file), and anything shaped like one (a server may echo a header back)."""
+    from huggingface_hub import get_token
+
+    secrets = {value for value in (token, get_token()) if isinstance(value, str) and len(value) >= 8}
+    for secret in secrets:
+        text = text.replace(secret, "hf_***")
+    return _TOKEN_PATTERN.sub("hf_***", text)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import zoo
 from zoo.metrics import psnr
 from zoo.noise import add_gaussian_noise
 from zoo.pipelines import base
@@ -22,7 +23,7 @@ def test_default_is_fp32_and_bad_values_are_refused():
     assert pipe.precision == "fp32" and pipe.compute_dtype == torch.float32
     pipe.precision = "BF16"
     assert pipe.precision == "bf16" and pipe.compute_dtype == torch.bfloat16
-    with pytest.raises(ValueError, match="auto, fp32, bf16"):
+    with pytest.raises(zoo.InputError, match="auto, fp32, bf16"):  # a ZooError: one line in the app and CLIs
         pipe.precision = "half"
 
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from zoo.errors import CheckpointError
+from zoo.errors import CheckpointError, InputError
 
 PIPELINE_FILE = "pipeline.json"
 WEIGHTS_FILE = "diffusion_pytorch_model.safetensors"
@@ -55,7 +55,7 @@ def cpu_has_native_bf16() -> bool:
 def check_precision(value: object) -> str:
     text = str(value).strip().lower()
     if text not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {value!r}")
+        raise InputError(f"precision must be one of {', '.join(PRECISIONS)}; got {value!r}")
     return text
 
 
