@@ -3,6 +3,7 @@ temporary mirror with its own catalog), the app module pointed at it, and a real
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -164,19 +165,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
-    """``python app.py`` on 127.0.0.1 with the tiny zoo; the seconds from process start to the first served page."""
+@contextlib.contextmanager
+def launch_app(env_changes: dict[str, str], log: Path):
+    """``python app.py`` on a free port of 127.0.0.1 with ``env_changes``; yields once the page is served (the
+    seconds from process start to that moment in ``served_after``), stops the process afterwards."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "app.log"
-    env = {
-        **os.environ,
-        "ZOO_CATALOG": str(tiny_zoo_files.catalog),
-        "ZOO_MIRROR": str(tiny_zoo_files.mirror),
-        "HF_HUB_OFFLINE": "1",
-        "OMP_NUM_THREADS": "1",
-        "ZOO_APP_MAX_PIXELS": "250000",  # small, so the downscaling path is exercised with small files
-    }
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **env_changes}
     env.pop("GRADIO_SERVER_PORT", None)
     started = time.perf_counter()
     with open(log, "wb") as handle:
@@ -202,6 +196,19 @@ def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
         yield SimpleNamespace(url=url, port=port, process=process, log=log, served_after=served_after)
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
+    """``python app.py`` on 127.0.0.1 with the tiny zoo; the seconds from process start to the first served page."""
+    env = {
+        "ZOO_CATALOG": str(tiny_zoo_files.catalog),
+        "ZOO_MIRROR": str(tiny_zoo_files.mirror),
+        "HF_HUB_OFFLINE": "1",
+        "ZOO_APP_MAX_PIXELS": "250000",  # small, so the downscaling path is exercised with small files
+    }
+    with launch_app(env, tmp_path_factory.mktemp("server") / "app.log") as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
