@@ -18,10 +18,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-try:  # tests/ may or may not be a package depending on the rest of the suite
-    from tests.hub_server import LocalHub, local_hub_fixture
-except ImportError:  # pragma: no cover
-    from hub_server import LocalHub, local_hub_fixture
+from tests.support.hub_server import LocalHub, local_hub_fixture
 
 local_hub = local_hub_fixture()
 

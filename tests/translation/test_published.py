@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import zoo
-from tests.shared_data import missing
+from tests.support.shared_data import missing
 from zoo.data import DatasetError
 from zoo.evaluation import translation
 

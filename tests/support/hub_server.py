@@ -11,7 +11,7 @@ Why a self-contained server (and not ``olah``)?
 
 Quick start::
 
-    from tests.hub_server import LocalHub          # or `from hub_server import LocalHub`
+    from tests.support.hub_server import LocalHub
 
     with LocalHub(tmp_path / "hub") as hub:
         sha = hub.add_repo("org/model", {"config.json": b"{}", "weights.safetensors": b"..."})
@@ -22,7 +22,7 @@ Quick start::
         assert not any("optimizer" in p for p in hub.uploaded_paths("org/model"))
 
     # conftest.py
-    from tests.hub_server import local_hub_fixture
+    from tests.support.hub_server import local_hub_fixture
     local_hub = local_hub_fixture()                 # function-scoped fixture named "local_hub"
 
 Test helpers (no HTTP involved): ``add_repo(repo_id, files, private=False) -> sha`` (files: ``{path: bytes|str}`` or a
