@@ -1,113 +1,82 @@
-"""A minimal, test-only Hugging Face Hub HTTP server ("LocalHub").
+"""A minimal, test-only Hugging Face Hub HTTP server ("LocalHub"), serving only the routes the zoo uses.
 
-Why a self-contained server (and not ``olah``)?
-    The tests must drive the *real* ``huggingface_hub`` client over HTTP, in both directions: downloads
-    (``snapshot_download``, ``hf_hub_download``, ``HfApi.model_info``) *and* publishing (``create_repo``,
-    ``upload_folder`` / ``upload_file`` incl. ``create_pr=True``). ``olah`` is a read-only mirror of git repos: it
-    cannot accept uploads at all, needs real git repos on disk, and (per the project notes) has a bug serving tiny
-    binary files. Implementing the ~20 routes the client actually calls is a few hundred lines on top of starlette +
-    uvicorn (already installed), needs no git, starts in a few milliseconds and lets tests inspect every request.
-    So: a small self-contained server, one instance per test (or per session), each on its own free port.
+The zoo's Hub path (``zoo/hub.py``: ``snapshot_download``, ``HfApi.create_repo`` + ``upload_folder`` with or without
+``create_pr``; ``zoo/mirror.py``: ``snapshot_download``; ``zoo/space.py``: ``create_repo(repo_type="space")`` +
+``upload_folder(delete_patterns=["*"])``) is tested with the *real* ``huggingface_hub`` client over HTTP against this
+server on 127.0.0.1: no network, no git, starts in milliseconds, and records every request for the tests to inspect.
+(``olah`` cannot do it: it is a read-only git mirror and accepts no uploads.)
 
-Quick start::
+Usage::
 
     from tests.support.hub_server import LocalHub
 
     with LocalHub(tmp_path / "hub") as hub:
         sha = hub.add_repo("org/model", {"config.json": b"{}", "weights.safetensors": b"..."})
-        folder = snapshot_download("org/model", endpoint=hub.endpoint, cache_dir=tmp_path / "cache")
-        api = HfApi(endpoint=hub.endpoint, token="hf_test")
-        api.upload_folder(folder_path=..., repo_id="org/model", create_pr=True)
+        folder = snapshot_download("org/model", endpoint=hub.endpoint, cache_dir=tmp_path / "cache", token=False)
+        HfApi(endpoint=hub.endpoint, token="hf_test").upload_folder(folder_path=..., repo_id="org/model")
         assert all(r.authorized for r in hub.requests if r.method == "POST")
-        assert not any("optimizer" in p for p in hub.uploaded_paths("org/model"))
 
-    # conftest.py
-    from tests.support.hub_server import local_hub_fixture
-    local_hub = local_hub_fixture()                 # function-scoped fixture named "local_hub"
+    # conftest.py: a function-scoped fixture named "local_hub"
+    local_hub = local_hub_fixture()
 
-Test helpers (no HTTP involved): ``add_repo(repo_id, files, private=False) -> sha`` (files: ``{path: bytes|str}`` or a
-folder; the repo's first commit holds exactly these files), ``commit(repo_id, files, delete=[...], revision="main",
-create_pr=False) -> sha``, ``refs(repo_id) -> {"main": sha, "refs/pr/1": sha, ...}``, ``read_files(repo_id, rev)``,
-``history(repo_id, rev)``, ``repo_exists(repo_id)``; request log: ``requests`` (list of :class:`RecordedRequest`:
-method, path, raw_path, query, authorized, status, committed_paths), ``uploaded_paths(repo_id)``, ``unhandled``,
-``clear_requests()``. Note that ``HfApi.create_repo`` makes an initial commit containing ``.gitattributes``, like the
-real Hub (``LocalHub(initial_gitattributes=False)`` makes it empty); ``add_repo`` does not.
+Test helpers (no HTTP): ``add_repo(repo_id, files, private=False) -> sha`` (files: ``{path: bytes|str}`` or a folder;
+the first commit holds exactly these files), ``commit(repo_id, files, delete=[...], revision="main") -> sha``,
+``refs(repo_id) -> {"main": sha, "refs/pr/1": sha}``, ``read_files(repo_id, rev)``, ``repo_meta(repo_id)``,
+``repo_exists(repo_id)``; the request log ``requests`` (:class:`RecordedRequest`), ``uploaded_paths(repo_id)``,
+``unhandled`` and ``clear_requests()``. ``HfApi.create_repo`` makes an initial commit holding ``.gitattributes``, like
+the real Hub; ``add_repo`` does not. Every helper and route takes ``repo_type`` "model" or "space".
 
-Pointing the client at the server (huggingface_hub 2.4.0):
-    * ``HF_ENDPOINT`` is read ONCE, at import time, into ``huggingface_hub.constants.ENDPOINT`` (and into
-      ``HUGGINGFACE_CO_URL_TEMPLATE`` and the trusted-redirect origins in ``utils/_http.py``). Setting the env var
-      after ``import huggingface_hub`` has no effect. Either pass ``endpoint=`` explicitly, or choose the port up
-      front (``port = find_free_port()``), export ``HF_ENDPOINT=http://127.0.0.1:<port>`` before anything imports
-      huggingface_hub (e.g. at the top of conftest.py) and start ``LocalHub(root, port=port)``.
-    * Accept ``endpoint=``: ``HfApi(endpoint=...)`` (all its methods), ``hf_hub_download``, ``snapshot_download``,
-      ``hf_hub_url``, ``get_hf_file_metadata``, ``HfFileSystem(endpoint=...)``.
-    * Do NOT accept it (use ``constants.ENDPOINT``, i.e. HF_ENDPOINT at import): module-level helpers bound to the
-      default ``HfApi()`` (``huggingface_hub.model_info``, ``create_repo``, ``upload_folder``, ...),
-      ``ModelHubMixin.from_pretrained/push_to_hub``, ``ModelCard.load/push_to_hub``. Library code that should be
-      testable must therefore thread an ``endpoint`` through to ``HfApi(endpoint=...)`` / the download functions.
-    * Always pass ``cache_dir=`` (otherwise the user's ~/.cache/huggingface/hub is used) and an explicit ``token=``
-      (``token=None`` falls back to HF_TOKEN / the stored token of the machine; ``token=False`` sends none).
-    * ``HF_HUB_OFFLINE`` and ``HF_TOKEN`` are read at call time; ``HF_HUB_DISABLE_XET``, ``HF_HUB_CACHE`` and
-      ``HF_ENDPOINT`` at import time.
+Pointing the client here (huggingface_hub 2.4): pass ``endpoint=`` (``HfApi``, ``snapshot_download``,
+``hf_hub_download``), or set ``HF_ENDPOINT`` where the zoo reads it (at call time, ``zoo.hub.hub_endpoint``;
+huggingface_hub itself reads it only at import). Always pass ``cache_dir=`` and an explicit ``token=``.
 
-Client quirks this server accounts for (found by reading the 2.4.0 sources and running the client against it):
-    * ``hf_xet`` is a hard dependency on x86_64/arm64, so ``upload_folder`` always takes the streamed "pipelined"
-      path (``_upload_pipeline.py``): preupload, then -- with ``create_pr=True`` -- ``POST .../discussions``
-      (+ ``GET .../discussions/N``) to open a draft PR, then ``POST .../commit/refs%2Fpr%2FN`` *without*
-      ``create_pr``. ``create_commit`` / ``upload_file`` instead send ``POST .../commit/main?create_pr=1``. Both work.
-    * No Xet and no LFS transfer is ever needed: ``preupload`` answers ``uploadMode: "regular"`` for every file, so
-      contents arrive base64-encoded in the NDJSON commit payload. Download responses never carry ``X-Xet-Hash``,
-      so downloads use plain HTTP. (The real Hub would refuse "regular" files > 10 MB; this server does not.)
-    * ``preupload`` returns the remote ``oid`` (git blob sha1) of existing files: the client then drops unchanged
-      files from the commit, exactly as against the real Hub.
-    * ``snapshot_download(revision=<branch>)`` calls ``GET /api/models/{id}/revision/{rev}`` then
-      ``GET /api/models/{id}/tree/{sha}?recursive=true`` then ``HEAD /{id}/resolve/{sha}/{file}`` + ``GET`` per file;
-      with a full commit sha as revision the first call is skipped. Revisions are ``quote(rev, safe="")``-encoded
-      (``refs%2Fpr%2F1``), so routing is done on the raw (still percent-encoded) path.
-    * ``HEAD /resolve`` must return ``X-Repo-Commit`` and an ``ETag`` (else ``FileMetadataError``); for LFS files
-      ``X-Linked-Etag`` (sha256) / ``X-Linked-Size`` take precedence. The client follows redirects only to the same
-      origin; a redirect to another host is treated like a CDN (metadata read from the 3xx itself, Authorization
-      header dropped for the GET). ``LocalHub(lfs_redirect=True)`` reproduces that by redirecting LFS files to
-      ``http://localhost:<port>/__cdn__/...`` (a different origin than ``127.0.0.1``).
-    * ``create_repo(exist_ok=True)`` swallows a 409 but still parses ``url`` from the 409 body.
-    * Errors are mapped from ``X-Error-Code``: ``RepoNotFound`` -> ``RepositoryNotFoundError``, ``RevisionNotFound``
-      -> ``RevisionNotFoundError``, ``EntryNotFound`` -> ``RemoteEntryNotFoundError`` (a subclass of
-      ``huggingface_hub.errors.EntryNotFoundError``). A 404 on ``/resolve`` carries ``X-Repo-Commit`` so the client
-      caches the non-existence (``.no_exist``) like against the real Hub.
+What the client needs from these routes (read from the 2.4 sources and checked by tests/test_hub_server.py):
+    * ``snapshot_download(revision=<branch>)``: ``GET /api/models/{id}/revision/{rev}`` (``sha``), then
+      ``GET .../tree/{sha}?recursive=true``, then ``HEAD`` + ``GET /{id}/resolve/{sha}/{file}`` per file; a full commit
+      sha as revision skips the first call. Revisions arrive ``quote(rev, safe="")``-encoded (``refs%2Fpr%2F1``), so
+      routing splits the raw, still-encoded path.
+    * ``HEAD /resolve`` must answer ``X-Repo-Commit`` and an ``ETag`` (else ``FileMetadataError``); LFS files add
+      ``X-Linked-Etag`` (their sha256, which the client checks the download against) and ``X-Linked-Size``.
+    * Errors map from ``X-Error-Code``: ``RepoNotFound`` -> ``RepositoryNotFoundError``, ``RevisionNotFound`` ->
+      ``RevisionNotFoundError``, ``EntryNotFound`` -> ``RemoteEntryNotFoundError``. A 404 on ``/resolve`` carries
+      ``X-Repo-Commit`` so the client caches the non-existence, as against the real Hub.
+    * Unless telemetry is off (``HF_HUB_DISABLE_TELEMETRY``, which gradio sets in ``os.environ`` once an app is built),
+      the first request of a process with an empty ``HF_HOME`` is preceded by ``GET /api/agent-harnesses`` (the
+      user-agent's agent detection; e.g. the ``zoo.publish`` subprocess of tests/reliability/test_faults.py).
+    * ``create_repo(exist_ok=True)`` swallows a 409 but still reads ``url`` from the 409 body.
+    * ``hf_xet`` is a hard dependency, so ``upload_folder`` always takes the "pipelined" path: ``preupload``, then with
+      ``create_pr=True`` ``POST .../discussions`` (+ ``GET .../discussions/N``) to open a draft PR and
+      ``POST .../commit/refs%2Fpr%2FN``; ``delete_patterns`` lists the tree first and sends ``deletedFile`` lines.
+    * ``preupload`` answers ``uploadMode: "regular"`` for every file (so no LFS or Xet transfer is ever needed: the
+      contents arrive base64 in the NDJSON commit) and the remote ``oid`` of existing files, so the client drops
+      unchanged files from the commit as against the real Hub. (The real Hub refuses "regular" files over 10 MB.)
 
-Spaces (``repo_type="space"``, for deploying the app): ``create_repo(..., repo_type="space", space_sdk=...)`` and
-the same API routes under ``/api/spaces/{id}/...`` as models (preupload, commit, tree, refs, revision); they are
-stored under ``root/.spaces/`` and read back with ``read_files(id, repo_type="space")`` / ``repo_meta(...)``. Files of
-a Space are not served (``/spaces/{id}/resolve/...`` is not implemented).
+Routes (anything else is answered 404, logged as a warning and listed in ``LocalHub.unhandled``)::
 
-Storage layout (all under ``root``; model and Space repos with a ``namespace/name`` id are supported)::
+    GET      /api/agent-harnesses                                an empty registry (see below)
+    POST     /api/validate-yaml                                  README.md front matter (the client checks it first)
+    POST     /api/repos/create                                   models and Spaces (``sdk`` kept)
+    GET      /api/{models|spaces}/{id}[/revision/{rev}]           repo_info: sha, siblings
+    GET      /api/{models|spaces}/{id}/tree/{rev}                 list_repo_tree (``?recursive=true``)
+    POST     /api/{models|spaces}/{id}/preupload/{rev}            always ``uploadMode: "regular"``
+    POST     /api/{models|spaces}/{id}/commit/{rev}               NDJSON header/file/deletedFile
+    POST     /api/{models|spaces}/{id}/discussions                opens a draft pull request (refs/pr/N)
+    GET      /api/{models|spaces}/{id}/discussions/{num}
+    HEAD|GET /{id}/resolve/{rev}/{path}                           model files
 
-    root/<org>/<name>/repo.json                      private flag, creation date, discussions / PRs
-    root/<org>/<name>/refs/heads/main                 text file holding a 40-hex commit id (also refs/pr/N, refs/tags/T)
-    root/<org>/<name>/commits/<sha>/commit.json       parent, title, message, date, manifest {path: size/oid/sha256}
-    root/<org>/<name>/commits/<sha>/files/...         full snapshot of the repo at that commit (hard-linked)
+Write routes need an ``Authorization`` header (any value); reads of private repos too. Token values are never
+stored: ``requests`` records only whether the header was present.
 
-Commit ids are deterministic: ``sha1(parent + title + message + sorted manifest)``. Files matching common LFS
-patterns (``*.safetensors``, ``*.bin``, ``*.pt``, ...) or larger than ``lfs_threshold`` are *described* as LFS files
-(``lfs`` metadata in tree/model_info, ``X-Linked-*`` headers); storage is the same for all files.
+Storage (under ``root``; Spaces under ``root/.spaces``)::
 
-Routes (anything else is answered 404, logged as a warning and listed in ``LocalHub.unhandled``):
-    GET  /api/whoami-v2                              fake user for any bearer token, 401 without one
-    POST /api/validate-yaml                          parses the README front matter with PyYAML
-    POST /api/repos/create, DELETE /api/repos/delete
-    GET  /api/models/{id}[/revision/{rev}]           model_info / repo_info (``?blobs=true`` -> sizes, blobId, lfs)
-    GET  /api/models/{id}/tree/{rev}[/{path}]        list_repo_tree / list_repo_files (``?recursive=true``)
-    POST /api/models/{id}/paths-info/{rev}           get_paths_info (form-encoded)
-    GET  /api/models/{id}/refs, GET /api/models/{id}/commits/{rev}
-    POST /api/models/{id}/preupload/{rev}            always ``uploadMode: "regular"``
-    POST /api/models/{id}/commit/{rev}               NDJSON: header/file/deletedFile/deletedFolder; ``?create_pr=1``
-    POST /api/models/{id}/discussions, GET /api/models/{id}/discussions/{num}   (pull requests)
-    POST|DELETE /api/models/{id}/branch/{branch}, POST /api/models/{id}/tag/{rev}
-    HEAD|GET /{id}/resolve/{rev}/{path}              file download (Range supported)
-    HEAD|GET /__cdn__/{id}/{sha}/{path}              redirect target of LFS files when ``lfs_redirect=True``
+    <org>/<name>/repo.json                    private flag, creation date, discussions (and ``sdk`` for a Space)
+    <org>/<name>/refs/heads/main              a 40-hex commit id (also refs/pr/N)
+    <org>/<name>/commits/<sha>/commit.json    parent, title, message, date, manifest {path: size/oid/sha256}
+    <org>/<name>/commits/<sha>/files/...      full snapshot at that commit (unchanged files hard-linked)
 
-Write routes require an ``Authorization`` header (any value); reads of private repos too. Token values are never
-stored: ``LocalHub.requests`` only records whether the header was present.
+Commit ids are deterministic (sha1 of parent, title, message and manifest). Files matching the usual LFS patterns
+(``*.safetensors``, ``*.bin``, ...) or of 10 MB or more are *described* as LFS files (``lfs`` in the tree,
+``X-Linked-*`` headers); storage is the same for all files.
 """
 
 from __future__ import annotations
@@ -128,7 +97,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import quote, unquote
 
 import uvicorn
 from starlette.requests import Request
@@ -136,29 +105,23 @@ from starlette.responses import JSONResponse, Response
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HubError", "LocalHub", "RecordedRequest", "find_free_port", "local_hub_fixture"]
+__all__ = ["HubError", "LocalHub", "RecordedRequest", "local_hub_fixture"]
 
 # fmt: off
-DEFAULT_LFS_PATTERNS = (
+LFS_PATTERNS = (
     "*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5", "*.onnx", "*.msgpack", "*.npy", "*.npz", "*.pkl",
     "*.pickle", "*.joblib", "*.gguf", "*.tflite", "*.ot", "*.model", "*.tar", "*.tgz", "*.gz", "*.zip", "*.zst",
     "*.xz", "*.7z", "*.arrow", "*.parquet",
 )
 # fmt: on
+LFS_THRESHOLD = 10 * 1024 * 1024
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-_REPO_TYPES = ("model", "space")  # Spaces: create, upload (preupload + commit), tree, refs, info; no file serving
+_REPO_TYPES = ("model", "space")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*(\n|\Z)", re.DOTALL)
 
 FileSource = Mapping[str, "bytes | str"] | str | os.PathLike
-
-
-def find_free_port(host: str = "127.0.0.1") -> int:
-    """Return a currently free TCP port (to export HF_ENDPOINT before huggingface_hub is imported)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def _now() -> str:
@@ -170,14 +133,9 @@ def _git_blob_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _lfs_pointer(sha256: str, size: int) -> bytes:
-    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n".encode()
-
-
 def _check_relpath(path: str) -> str:
     path = path.replace("\\", "/").strip("/")
-    parts = path.split("/")
-    if not path or any(p in ("", ".", "..") for p in parts):
+    if not path or any(p in ("", ".", "..") for p in path.split("/")):
         raise HubError(400, f"Invalid path in repo: {path!r}")
     return path
 
@@ -239,26 +197,11 @@ class LocalHub:
     """Test Hub server on 127.0.0.1, storing repos under ``root``. Use as a context manager (or start()/stop())."""
 
     def __init__(
-        self,
-        root: str | os.PathLike,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        username: str = "test-user",
-        lfs_patterns: Iterable[str] = DEFAULT_LFS_PATTERNS,
-        lfs_threshold: int = 10 * 1024 * 1024,
-        lfs_redirect: bool = False,
-        cdn_host: str = "localhost",
-        initial_gitattributes: bool = True,
+        self, root: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0, username: str = "test-user"
     ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.host, self.port, self.username = host, port, username
-        self.lfs_patterns = tuple(lfs_patterns)
-        self.lfs_threshold = lfs_threshold
-        self.lfs_redirect = lfs_redirect
-        self.cdn_host = cdn_host
-        self.initial_gitattributes = initial_gitattributes
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[str] = []
         self._lock = threading.RLock()
@@ -346,19 +289,17 @@ class LocalHub:
         delete: Iterable[str] = (),
         revision: str = "main",
         message: str = "Update files",
-        create_pr: bool = False,
         repo_type: str = "model",
     ) -> str:
-        """Add/overwrite ``files`` and delete paths on ``revision`` (or open a PR from it). Returns the commit sha."""
+        """Add/overwrite ``files`` and delete paths on branch or PR ``revision``. Returns the commit sha."""
         with self._lock:
             repo_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type)
             ops: list[tuple[str, str, bytes]] = [("file", p, data) for p, data in _read_file_source(files).items()]
             ops += [("deletedFile", _check_relpath(p), b"") for p in delete]
-            sha, _ = self._apply_commit(repo_dir, revision, ops, title=message, message="", create_pr=create_pr)
-            return sha
+            return self._apply_commit(repo_dir, revision, ops, title=message, message="")
 
     def refs(self, repo_id: str, repo_type: str = "model") -> dict[str, str]:
-        """``{"main": sha, "refs/pr/1": sha, "refs/tags/v1": sha, ...}``"""
+        """``{"main": sha, "refs/pr/1": sha, ...}``"""
         with self._lock:
             refs_dir = self._repo_dir(repo_id, must_exist=True, repo_type=repo_type) / "refs"
             out = {}
@@ -376,12 +317,6 @@ class LocalHub:
             files_dir = repo_dir / "commits" / commit.sha / "files"
             return {p: (files_dir / p).read_bytes() for p in sorted(commit.files)}
 
-    def history(self, repo_id: str, revision: str = "main") -> list[dict[str, Any]]:
-        """Commits reachable from ``revision``, newest first: dicts with sha, parent, title, message, date, files."""
-        with self._lock:
-            repo_dir = self._repo_dir(repo_id, must_exist=True)
-            return [c.__dict__.copy() for c in self._walk(repo_dir, self._resolve(repo_dir, revision))]
-
     def repo_meta(self, repo_id: str, repo_type: str = "model") -> dict[str, Any]:
         """The stored ``repo.json``: private flag, creation date, discussions (and ``sdk`` for a Space)."""
         with self._lock:
@@ -389,7 +324,7 @@ class LocalHub:
 
     def repo_exists(self, repo_id: str, repo_type: str = "model") -> bool:
         try:
-            return self._repo_dir(repo_id, repo_type=repo_type).is_dir()
+            return (self._repo_dir(repo_id, repo_type=repo_type) / "repo.json").is_file()
         except HubError:
             return False
 
@@ -442,11 +377,8 @@ class LocalHub:
         self._set_ref(repo_dir, "refs/heads/main", commit.sha)
         return commit.sha
 
-    def _gitattributes(self) -> bytes:
-        return "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in self.lfs_patterns).encode()
-
     def _ref_file(self, repo_dir: Path, ref: str) -> Path:
-        if ".." in ref.split("/") or not ref.startswith(("refs/heads/", "refs/pr/", "refs/tags/")):
+        if ".." in ref.split("/") or not ref.startswith(("refs/heads/", "refs/pr/")):
             raise HubError(400, f"Invalid ref {ref!r}")
         return repo_dir / ref
 
@@ -456,12 +388,9 @@ class LocalHub:
         path.write_text(sha)
 
     def _ref_name(self, repo_dir: Path, revision: str) -> str | None:
-        """Full ref name for a branch/tag/PR revision, or None if it does not exist."""
-        candidates = [revision] if revision.startswith("refs/") else [f"refs/heads/{revision}", f"refs/tags/{revision}"]
-        for ref in candidates:
-            if ".." not in ref.split("/") and (repo_dir / ref).is_file():
-                return ref
-        return None
+        """Full ref name of a branch or PR revision, or None if it does not exist."""
+        ref = revision if revision.startswith("refs/") else f"refs/heads/{revision}"
+        return ref if ".." not in ref.split("/") and (repo_dir / ref).is_file() else None
 
     def _resolve(self, repo_dir: Path, revision: str) -> str:
         if _SHA_RE.match(revision) and (repo_dir / "commits" / revision / "commit.json").is_file():
@@ -473,12 +402,6 @@ class LocalHub:
 
     def _load_commit(self, repo_dir: Path, sha: str) -> _Commit:
         return _Commit(**json.loads((repo_dir / "commits" / sha / "commit.json").read_text()))
-
-    def _walk(self, repo_dir: Path, sha: str | None) -> Iterator[_Commit]:
-        while sha is not None:
-            commit = self._load_commit(repo_dir, sha)
-            yield commit
-            sha = commit.parent
 
     def _write_commit(
         self, repo_dir: Path, parent: _Commit | None, contents: dict[str, bytes | Path], title: str, message: str
@@ -522,84 +445,40 @@ class LocalHub:
         return commit
 
     def _apply_commit(
-        self,
-        repo_dir: Path,
-        revision: str,
-        ops: list[tuple[str, str, bytes]],
-        *,
-        title: str,
-        message: str,
-        create_pr: bool = False,
-        parent_commit: str | None = None,
-    ) -> tuple[str, int | None]:
-        """Apply ops ("file", "deletedFile", "deletedFolder") on top of ``revision``. Returns (sha, pr_num)."""
+        self, repo_dir: Path, revision: str, ops: list[tuple[str, str, bytes]], *, title: str, message: str
+    ) -> str:
+        """Apply ops ("file", "deletedFile") on top of branch or PR ``revision`` and move it. Returns the sha."""
         ref = self._ref_name(repo_dir, revision)
         if ref is None:
             if _SHA_RE.match(revision):
                 raise HubError(400, f"Cannot commit to a commit id ({revision}); use a branch or a PR ref")
             raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-        if ref.startswith("refs/tags/"):
-            raise HubError(400, f"Cannot commit to a tag ({revision})")
         head = (repo_dir / ref).read_text().strip()
-        if parent_commit is not None and parent_commit != head:
-            raise HubError(412, f"A commit has happened since. Please refresh and try again. ({head})")
         parent = self._load_commit(repo_dir, head)
         parent_files = repo_dir / "commits" / head / "files"
         contents: dict[str, bytes | Path] = {p: parent_files / p for p in parent.files}
         for kind, path, data in ops:
             if kind == "file":
                 contents[path] = data
-            elif kind == "deletedFile":
-                if contents.pop(path, None) is None:
-                    raise HubError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
-            elif kind == "deletedFolder":
-                prefix = path.rstrip("/") + "/"
-                doomed = [p for p in contents if p.startswith(prefix)]
-                if not doomed:
-                    raise HubError(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound")
-                for p in doomed:
-                    del contents[p]
+            elif contents.pop(path, None) is None:  # deletedFile
+                raise HubError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
         commit = self._write_commit(repo_dir, parent, contents, title, message)
-        if not create_pr:
-            self._set_ref(repo_dir, ref, commit.sha)
-            return commit.sha, None
-        num = self._new_discussion(repo_dir, title=title, description=message, is_pr=True, status="open", base=ref)
-        self._set_ref(repo_dir, f"refs/pr/{num}", commit.sha)
-        return commit.sha, num
+        self._set_ref(repo_dir, ref, commit.sha)
+        return commit.sha
 
-    def _new_discussion(
-        self, repo_dir: Path, *, title: str, description: str, is_pr: bool, status: str, base: str
-    ) -> int:
-        meta = self._meta(repo_dir)
-        num = len(meta["discussions"]) + 1
-        meta["discussions"][str(num)] = {
-            "num": num,
-            "title": title,
-            "description": description,
-            "isPullRequest": is_pr,
-            "status": status,
-            "createdAt": _now(),
-            "base": base,
-        }
-        self._save_meta(repo_dir, meta)
-        return num
-
-    def _is_lfs(self, path: str, size: int) -> bool:
+    def _lfs_sha256(self, path: str, info: dict[str, Any]) -> str | None:
+        """The sha256 of a file the Hub would store in LFS (by name pattern or size), else None."""
         name = path.rsplit("/", 1)[-1]
-        return size >= self.lfs_threshold or any(fnmatch.fnmatch(name, pat) for pat in self.lfs_patterns)
-
-    def _lfs_info(self, path: str, info: dict[str, Any]) -> dict[str, Any] | None:
-        if not self._is_lfs(path, info["size"]):
-            return None
-        pointer = _lfs_pointer(info["sha256"], info["size"])
-        return {"sha256": info["sha256"], "size": info["size"], "pointerSize": len(pointer), "blobId": pointer}
+        is_lfs = info["size"] >= LFS_THRESHOLD or any(fnmatch.fnmatch(name, pat) for pat in LFS_PATTERNS)
+        return info["sha256"] if is_lfs else None
 
     def _file_entry(self, path: str, info: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {"type": "file", "oid": info["oid"], "size": info["size"], "path": path}
-        lfs = self._lfs_info(path, info)
-        if lfs is not None:
-            entry["oid"] = _git_blob_sha1(lfs["blobId"])
-            entry["lfs"] = {"oid": lfs["sha256"], "size": lfs["size"], "pointerSize": lfs["pointerSize"]}
+        sha256 = self._lfs_sha256(path, info)
+        if sha256 is not None:  # git stores the LFS pointer: its blob id is the oid
+            pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {info['size']}\n"
+            entry["oid"] = _git_blob_sha1(pointer.encode())
+            entry["lfs"] = {"oid": sha256, "size": info["size"], "pointerSize": len(pointer)}
         return entry
 
     def _dir_entry(self, commit: _Commit, path: str) -> dict[str, Any]:
@@ -649,45 +528,28 @@ class LocalHub:
         method = request.method
         if parts[:1] == ["api"]:
             rest = parts[1:]
-            simple = {
-                ("GET", "whoami-v2"): self._whoami,
-                ("POST", "validate-yaml"): self._validate_yaml,
-                ("POST", "repos/create"): self._create_repo_route,
-                ("DELETE", "repos/delete"): self._delete_repo_route,
-            }
-            handler = simple.get((method, "/".join(rest)))
-            if handler is not None:
-                return await handler(request)
+            if method == "POST" and rest == ["repos", "create"]:
+                return await self._create_repo_route(request)
+            if method == "POST" and rest == ["validate-yaml"]:
+                return await self._validate_yaml(request)
+            if method == "GET" and rest == ["agent-harnesses"]:  # telemetry registry, fetched once a day per HF_HOME
+                return JSONResponse({"standardEnvVars": [], "harnesses": {}})  # empty: no agent is ever detected
             if len(rest) >= 3 and rest[0] in ("models", "spaces"):
-                repo_type = rest[0][:-1]
-                response = await self._model_api(request, f"{rest[1]}/{rest[2]}", rest[3:], committed, repo_type)
+                # Read the body first: the lock must never be held across an `await`.
+                body = await request.body() if method == "POST" else b""
+                with self._lock:
+                    response = self._repo_api(request, f"{rest[1]}/{rest[2]}", rest[3:], body, committed, rest[0][:-1])
                 if response is not None:
                     return response
         elif len(parts) >= 5 and parts[2] == "resolve" and method in ("GET", "HEAD"):
-            return self._serve_file(request, f"{parts[0]}/{parts[1]}", parts[3], "/".join(parts[4:]), cdn=False)
-        elif len(parts) >= 5 and parts[0] == "__cdn__" and method in ("GET", "HEAD"):
-            return self._serve_file(request, f"{parts[1]}/{parts[2]}", parts[3], "/".join(parts[4:]), cdn=True)
+            return self._serve_file(request, f"{parts[0]}/{parts[1]}", parts[3], "/".join(parts[4:]))
         line = f"{method} {request.url.path}{'?' + request.url.query if request.url.query else ''}"
         logger.warning("LocalHub: unhandled route %s", line)
         self.unhandled.append(line)
         raise HubError(404, f"LocalHub does not implement {method} {request.url.path}")
 
-    async def _model_api(
-        self, request: Request, repo_id: str, action: list[str], committed: list[str], repo_type: str = "model"
-    ) -> Response | None:
-        # Read the body first: the lock must never be held across an `await`.
-        body = await request.body() if request.method in ("POST", "DELETE") else b""
-        with self._lock:
-            return self._model_api_locked(request, repo_id, action, body, committed, repo_type)
-
-    def _model_api_locked(
-        self,
-        request: Request,
-        repo_id: str,
-        action: list[str],
-        body: bytes,
-        committed: list[str],
-        repo_type: str = "model",
+    def _repo_api(
+        self, request: Request, repo_id: str, action: list[str], body: bytes, committed: list[str], repo_type: str
     ) -> Response | None:
         method, n = request.method, len(action)
         kind = action[0] if action else ""
@@ -695,59 +557,57 @@ class LocalHub:
         if method == "GET":
             self._check_read(request, repo_dir)
             if n == 0 or (kind == "revision" and n == 2):
-                return self._model_info(request, repo_id, repo_dir, action[1] if n == 2 else "main")
-            if kind == "tree" and n >= 2:
-                return self._tree(request, repo_dir, action[1], "/".join(action[2:]))
-            if kind == "refs" and n == 1:
-                return self._list_refs(request, repo_dir)
-            if kind == "commits" and n == 2:
-                return self._list_commits(repo_dir, action[1])
+                return self._repo_info(repo_id, repo_dir, action[1] if n == 2 else "main")
+            if kind == "tree" and n == 2:
+                return self._tree(request, repo_dir, action[1])
             if kind == "discussions" and n == 2:
-                return self._discussion_details(repo_id, repo_dir, action[1])
+                return self._discussion_details(repo_id, repo_dir, action[1], repo_type)
             return None
-        if method == "POST" and kind == "paths-info" and n == 2:
-            self._check_read(request, repo_dir)
-            return self._paths_info(repo_dir, action[1], body)
-        if method not in ("POST", "DELETE"):
+        if method != "POST":
             return None
         self._check_write(request)
-        if method == "POST" and kind == "preupload" and n == 2:
+        if kind == "preupload" and n == 2:
             return self._preupload(repo_dir, action[1], json.loads(body or b"{}"))
-        if method == "POST" and kind == "commit" and n == 2:
+        if kind == "commit" and n == 2:
             return self._commit_route(request, repo_id, repo_dir, action[1], body, committed)
-        if method == "POST" and kind == "discussions" and n == 1:
-            return self._create_discussion(repo_id, repo_dir, json.loads(body or b"{}"))
-        if kind == "branch" and n == 2:
-            return self._branch(request, repo_dir, action[1], body)
-        if method == "POST" and kind == "tag" and n == 2:
-            return self._tag(repo_dir, action[1], json.loads(body or b"{}"))
+        if kind == "discussions" and n == 1:
+            return self._create_pull_request(repo_id, repo_dir, json.loads(body or b"{}"))
         return None
 
     # ------------------------------------------------------------------ handlers
-    async def _whoami(self, request: Request) -> Response:
-        if not request.headers.get("authorization"):
-            raise HubError(401, "Invalid credentials in Authorization header")
-        return JSONResponse(
-            {
-                "type": "user",
-                "id": "0" * 24,
-                "name": self.username,
-                "fullname": "LocalHub Test User",
-                "email": f"{self.username}@example.com",
-                "emailVerified": True,
-                "canPay": False,
-                "isPro": False,
-                "orgs": [],
-                "auth": {"type": "access_token", "accessToken": {"displayName": "local-hub", "role": "write"}},
-            }
-        )
+    async def _create_repo_route(self, request: Request) -> Response:
+        self._check_write(request)
+        body = await request.json()
+        repo_type = body.get("type") or "model"
+        if repo_type not in _REPO_TYPES:
+            raise HubError(400, f"LocalHub only supports model and space repos, got type={body.get('type')!r}")
+        repo_id = f"{body.get('organization') or self.username}/{body.get('name')}"
+        url = f"{self.endpoint}/{'spaces/' if repo_type == 'space' else ''}{repo_id}"
+        private = body.get("visibility") == "private" or bool(body.get("private"))
+        extra = {"sdk": body.get("sdk")} if repo_type == "space" else {}  # the client requires one
+        gitattributes = "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in LFS_PATTERNS).encode()
+        with self._lock:
+            try:  # like the real Hub: an initial commit holding .gitattributes
+                self._create_repo(
+                    repo_id,
+                    private=private,
+                    files={".gitattributes": gitattributes},
+                    message="initial commit",
+                    repo_type=repo_type,
+                    extra=extra,
+                )
+            except HubError as err:
+                if err.status == 409:
+                    return JSONResponse({"error": err.message, "url": url}, 409, {"X-Error-Message": err.message})
+                raise
+        return JSONResponse({"url": url, "name": repo_id, "id": repo_id})
 
     async def _validate_yaml(self, request: Request) -> Response:
-        content = (await request.json()).get("content", "")
-        match = _FRONT_MATTER_RE.match(content)
+        """Sent by the client before committing a README.md: its front matter must be a YAML mapping."""
+        match = _FRONT_MATTER_RE.match((await request.json()).get("content", ""))
         if match:
             try:
-                import yaml  # dependency of huggingface_hub
+                import yaml  # a dependency of huggingface_hub
 
                 data = yaml.safe_load(match.group(1))
                 if data is not None and not isinstance(data, dict):
@@ -756,55 +616,9 @@ class LocalHub:
                 return JSONResponse({"errors": [{"message": f"Invalid YAML: {err}"}], "warnings": []}, 400)
         return JSONResponse({"errors": [], "warnings": []})
 
-    async def _create_repo_route(self, request: Request) -> Response:
-        self._check_write(request)
-        body = await request.json()
-        repo_type = body.get("type") or "model"
-        if repo_type not in _REPO_TYPES:
-            raise HubError(400, f"LocalHub only supports model and space repos, got type={body.get('type')!r}")
-        if repo_type == "space" and not body.get("sdk"):
-            raise HubError(400, "A Space needs an sdk (gradio, docker or static)")
-        repo_id = f"{body.get('organization') or self.username}/{body.get('name')}"
-        url = f"{self.endpoint}/{'spaces/' if repo_type == 'space' else ''}{repo_id}"
-        private = body.get("visibility") == "private" or bool(body.get("private"))
-        extra = {"sdk": body["sdk"]} if repo_type == "space" else {}
-        with self._lock:
-            try:
-                files = {".gitattributes": self._gitattributes()} if self.initial_gitattributes else {}
-                self._create_repo(
-                    repo_id, private=private, files=files, message="initial commit", repo_type=repo_type, extra=extra
-                )
-            except HubError as err:
-                if err.status == 409:
-                    return JSONResponse({"error": err.message, "url": url}, 409, {"X-Error-Message": err.message})
-                raise
-        return JSONResponse({"url": url, "name": repo_id, "id": repo_id})
-
-    async def _delete_repo_route(self, request: Request) -> Response:
-        self._check_write(request)
-        body = await request.json()
-        repo_id = f"{body.get('organization') or self.username}/{body.get('name')}"
-        with self._lock:
-            shutil.rmtree(self._repo_dir(repo_id, must_exist=True, repo_type=body.get("type") or "model"))
-        return JSONResponse({})
-
-    def _model_info(self, request: Request, repo_id: str, repo_dir: Path, revision: str) -> Response:
+    def _repo_info(self, repo_id: str, repo_dir: Path, revision: str) -> Response:
         meta = self._meta(repo_dir)
         commit = self._load_commit(repo_dir, self._resolve(repo_dir, revision))
-        blobs = request.query_params.get("blobs", "").lower() in ("1", "true")
-        siblings = []
-        for path in sorted(commit.files):
-            info = commit.files[path]
-            sibling: dict[str, Any] = {"rfilename": path}
-            if blobs:
-                entry = self._file_entry(path, info)
-                sibling.update(size=info["size"], blobId=entry["oid"])
-                if "lfs" in entry:
-                    lfs = entry["lfs"]
-                    sibling["lfs"] = {"sha256": lfs["oid"], "size": lfs["size"], "pointerSize": lfs["pointerSize"]}
-            siblings.append(sibling)
-        card_data = self._card_data(repo_dir, commit)
-        tags = [t for t in (card_data or {}).get("tags") or [] if isinstance(t, str)]
         data = {
             "_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24],
             "id": repo_id,
@@ -816,98 +630,23 @@ class LocalHub:
             "private": bool(meta.get("private")),
             "gated": False,
             "disabled": False,
-            "downloads": 0,
-            "likes": 0,
-            "tags": tags,
-            "library_name": (card_data or {}).get("library_name"),
-            "pipeline_tag": (card_data or {}).get("pipeline_tag"),
-            "siblings": siblings,
-            "spaces": [],
-            "usedStorage": sum(f["size"] for f in commit.files.values()),
+            "tags": [],
+            "siblings": [{"rfilename": path} for path in sorted(commit.files)],
         }
-        if card_data is not None:
-            data["cardData"] = card_data
-        return JSONResponse(json.loads(json.dumps(data, default=str)))
+        return JSONResponse(data)
 
-    def _card_data(self, repo_dir: Path, commit: _Commit) -> dict[str, Any] | None:
-        if "README.md" not in commit.files:
-            return None
-        text = (repo_dir / "commits" / commit.sha / "files" / "README.md").read_text(errors="replace")
-        match = _FRONT_MATTER_RE.match(text)
-        if not match:
-            return None
-        try:
-            import yaml
-
-            data = yaml.safe_load(match.group(1))
-        except Exception:
-            return None
-        return data if isinstance(data, dict) else None
-
-    def _tree(self, request: Request, repo_dir: Path, revision: str, path: str) -> Response:
+    def _tree(self, request: Request, repo_dir: Path, revision: str) -> Response:
         commit = self._load_commit(repo_dir, self._resolve(repo_dir, revision))
         recursive = request.query_params.get("recursive", "").lower() in ("1", "true")
-        path = path.strip("/")
-        prefix = f"{path}/" if path else ""
         dirs: set[str] = set()
         for p in commit.files:
             parents = p.split("/")[:-1]
             dirs.update("/".join(parents[: i + 1]) for i in range(len(parents)))
-        if path and path not in dirs:
-            if path in commit.files:
-                raise HubError(400, f"{path} is a file, not a folder")
-            raise HubError(404, f"Entry not found: {path}", "EntryNotFound", {"X-Repo-Commit": commit.sha})
-        entries = []
-        for d in sorted(dirs):
-            if d.startswith(prefix) and (recursive or "/" not in d[len(prefix) :]):
-                entries.append(self._dir_entry(commit, d))
-        for p in sorted(commit.files):
-            if p.startswith(prefix) and (recursive or "/" not in p[len(prefix) :]):
-                entries.append(self._file_entry(p, commit.files[p]))
+        entries = [self._dir_entry(commit, d) for d in sorted(dirs) if recursive or "/" not in d]
+        entries += [self._file_entry(p, commit.files[p]) for p in sorted(commit.files) if recursive or "/" not in p]
         return JSONResponse(entries)
 
-    def _paths_info(self, repo_dir: Path, revision: str, body: bytes) -> Response:
-        commit = self._load_commit(repo_dir, self._resolve(repo_dir, revision))
-        form = parse_qs(body.decode(), keep_blank_values=True)
-        out = []
-        for path in form.get("paths", []):
-            path = path.strip("/")
-            if path in commit.files:
-                out.append(self._file_entry(path, commit.files[path]))
-            elif any(p.startswith(path + "/") for p in commit.files):
-                out.append(self._dir_entry(commit, path))
-        return JSONResponse(out)
-
-    def _list_refs(self, request: Request, repo_dir: Path) -> Response:
-        refs_dir = repo_dir / "refs"
-        data: dict[str, list] = {"branches": [], "converts": [], "tags": [], "pullRequests": []}
-        for p in sorted(refs_dir.rglob("*")):
-            if not p.is_file():
-                continue
-            rel = p.relative_to(refs_dir).as_posix()
-            kind, _, name = rel.partition("/")
-            name = f"refs/{rel}" if kind == "pr" else name  # PRs are addressed by their full ref
-            item = {"name": name, "ref": f"refs/{rel}", "targetCommit": p.read_text().strip()}
-            data[{"heads": "branches", "tags": "tags", "pr": "pullRequests"}[kind]].append(item)
-        if request.query_params.get("include_prs") != "1":
-            del data["pullRequests"]
-        return JSONResponse(data)
-
-    def _list_commits(self, repo_dir: Path, revision: str) -> Response:
-        return JSONResponse(
-            [
-                {
-                    "id": c.sha,
-                    "title": c.title,
-                    "message": c.message,
-                    "date": c.date,
-                    "authors": [{"user": c.author, "avatar": ""}],
-                }
-                for c in self._walk(repo_dir, self._resolve(repo_dir, revision))
-            ]
-        )
-
-    def _discussion_details(self, repo_id: str, repo_dir: Path, num: str) -> Response:
+    def _discussion_details(self, repo_id: str, repo_dir: Path, num: str, repo_type: str) -> Response:
         disc = self._meta(repo_dir)["discussions"].get(num)
         if disc is None:
             raise HubError(404, f"Discussion {num} not found")
@@ -918,7 +657,7 @@ class LocalHub:
             "isPullRequest": disc["isPullRequest"],
             "createdAt": disc["createdAt"],
             "author": {"name": self.username},
-            "repo": {"name": repo_id, "type": "model"},
+            "repo": {"name": repo_id, "type": repo_type},
             "events": [],
             "filesWithConflicts": [],
             "diff": "",
@@ -926,19 +665,24 @@ class LocalHub:
         }
         return JSONResponse(data)
 
-    def _create_discussion(self, repo_id: str, repo_dir: Path, body: dict[str, Any]) -> Response:
-        is_pr = bool(body.get("pullRequest"))
-        num = self._new_discussion(
-            repo_dir,
-            title=str(body.get("title") or ""),
-            description=str(body.get("description") or ""),
-            is_pr=is_pr,
-            status="draft" if is_pr else "open",
-            base="refs/heads/main",
-        )
-        if is_pr:
-            self._set_ref(repo_dir, f"refs/pr/{num}", self._resolve(repo_dir, "main"))
-        return JSONResponse({"num": num, "pullRequest": is_pr, "url": f"{self.endpoint}/{repo_id}/discussions/{num}"})
+    def _create_pull_request(self, repo_id: str, repo_dir: Path, body: dict[str, Any]) -> Response:
+        """``upload_folder(create_pr=True)``: a draft PR whose ref starts at main (the upload then commits to it)."""
+        if not body.get("pullRequest"):
+            raise HubError(400, "LocalHub only opens pull requests, not plain discussions")
+        meta = self._meta(repo_dir)
+        num = len(meta["discussions"]) + 1
+        meta["discussions"][str(num)] = {
+            "num": num,
+            "title": str(body.get("title") or ""),
+            "description": str(body.get("description") or ""),
+            "isPullRequest": True,
+            "status": "draft",
+            "createdAt": _now(),
+            "base": "refs/heads/main",
+        }
+        self._save_meta(repo_dir, meta)
+        self._set_ref(repo_dir, f"refs/pr/{num}", self._resolve(repo_dir, "main"))
+        return JSONResponse({"num": num, "pullRequest": True, "url": f"{self.endpoint}/{repo_id}/discussions/{num}"})
 
     def _preupload(self, repo_dir: Path, revision: str, body: dict[str, Any]) -> Response:
         commit = self._load_commit(repo_dir, self._resolve(repo_dir, revision))
@@ -956,6 +700,8 @@ class LocalHub:
     def _commit_route(
         self, request: Request, repo_id: str, repo_dir: Path, revision: str, body: bytes, committed: list[str]
     ) -> Response:
+        if request.query_params.get("create_pr") in ("1", "true"):  # the pipelined upload never sends it
+            raise HubError(400, "LocalHub does not implement ?create_pr=1 (upload_folder opens a PR via /discussions)")
         header: dict[str, Any] = {}
         ops: list[tuple[str, str, bytes]] = []
         for line in body.splitlines():
@@ -969,22 +715,19 @@ class LocalHub:
                 content = value.get("content", "")
                 data = base64.b64decode(content) if value.get("encoding") == "base64" else content.encode()
                 ops.append(("file", _check_relpath(value["path"]), data))
-            elif key in ("deletedFile", "deletedFolder"):
+            elif key == "deletedFile":
                 ops.append((key, _check_relpath(value["path"]), b""))
-            elif key == "lfsFile":
-                raise HubError(400, "LocalHub does not store LFS objects (preupload always answers 'regular')")
-            else:
-                raise HubError(400, f"Unknown commit operation {key!r}")
+            else:  # lfsFile never comes (preupload answers "regular"); deletedFolder is not used by the zoo
+                raise HubError(400, f"LocalHub does not implement the commit operation {key!r}")
+        if header.get("parentCommit"):
+            raise HubError(400, "LocalHub does not implement parent_commit")
         committed.extend(path for kind, path, _ in ops if kind == "file")
-        create_pr = request.query_params.get("create_pr") in ("1", "true")
-        sha, num = self._apply_commit(
+        sha = self._apply_commit(
             repo_dir,
             revision,
             ops,
             title=str(header.get("summary") or "Upload files"),
             message=str(header.get("description") or ""),
-            create_pr=create_pr,
-            parent_commit=header.get("parentCommit"),
         )
         return JSONResponse(
             {
@@ -992,86 +735,38 @@ class LocalHub:
                 "commitOid": sha,
                 "commitUrl": f"{self.endpoint}/{repo_id}/commit/{sha}",
                 "hookOutput": "",
-                "pullRequestUrl": f"{self.endpoint}/{repo_id}/discussions/{num}" if num is not None else None,
+                "pullRequestUrl": None,
             }
         )
 
-    def _branch(self, request: Request, repo_dir: Path, branch: str, body: bytes) -> Response:
-        if not _NAME_RE.match(branch.replace("/", "-")):
-            raise HubError(400, f"Invalid branch name {branch!r}")
-        ref_file = self._ref_file(repo_dir, f"refs/heads/{branch}")
-        if request.method == "DELETE":
-            if not ref_file.is_file():
-                raise HubError(404, f"Invalid rev id: {branch}", "RevisionNotFound")
-            ref_file.unlink()
-            return JSONResponse({})
-        payload = json.loads(body) if body.strip() else {}
-        if ref_file.is_file():
-            raise HubError(409, f"Reference already exists: refs/heads/{branch}")
-        self._set_ref(repo_dir, f"refs/heads/{branch}", self._resolve(repo_dir, payload.get("startingPoint", "main")))
-        return JSONResponse({})
-
-    def _tag(self, repo_dir: Path, revision: str, body: dict[str, Any]) -> Response:
-        tag = str(body.get("tag") or "")
-        if not _NAME_RE.match(tag):
-            raise HubError(400, f"Invalid tag name {tag!r}")
-        if (repo_dir / "refs" / "tags" / tag).is_file():
-            raise HubError(409, f"Tag already exists: {tag}")
-        self._set_ref(repo_dir, f"refs/tags/{tag}", self._resolve(repo_dir, revision))
-        return JSONResponse({})
-
-    def _serve_file(self, request: Request, repo_id: str, revision: str, path: str, *, cdn: bool) -> Response:
+    def _serve_file(self, request: Request, repo_id: str, revision: str, path: str) -> Response:
         with self._lock:
             repo_dir = self._repo_dir(repo_id, must_exist=True)
-            if not cdn:
-                self._check_read(request, repo_dir)
+            self._check_read(request, repo_dir)
             sha = self._resolve(repo_dir, revision)
-            commit = self._load_commit(repo_dir, sha)
-            info = commit.files.get(path)
+            info = self._load_commit(repo_dir, sha).files.get(path)
             if info is None:
                 raise HubError(404, f"Entry not found: {path}", "EntryNotFound", {"X-Repo-Commit": sha})
             file_path = repo_dir / "commits" / sha / "files" / path
-        lfs = self._lfs_info(path, info)
+        sha256 = self._lfs_sha256(path, info)
         headers = {
             "X-Repo-Commit": sha,
-            "ETag": f'"{lfs["sha256"] if lfs else info["oid"]}"',
-            "Accept-Ranges": "bytes",
+            "ETag": f'"{sha256 or info["oid"]}"',
             "Content-Type": "application/octet-stream",
+            "Content-Length": str(info["size"]),
         }
-        if lfs is not None and not cdn:
-            headers.update({"X-Linked-Etag": f'"{lfs["sha256"]}"', "X-Linked-Size": str(info["size"])})
-            if self.lfs_redirect:
-                location = f"http://{self.cdn_host}:{self.port}/__cdn__/{repo_id}/{sha}/{quote(path)}"
-                return Response(status_code=302, headers={**headers, "Location": location, "Content-Length": "0"})
-        size = info["size"]
-        start, end, status = 0, size - 1, 200
-        range_header = request.headers.get("range")
-        if range_header:
-            match = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header.strip())
-            if match is None or (not match.group(1) and not match.group(2)):
-                raise HubError(416, f"Invalid range {range_header!r}", headers={"Content-Range": f"bytes */{size}"})
-            if match.group(1):
-                start = int(match.group(1))
-                end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-            else:  # suffix range: last N bytes
-                start = max(size - int(match.group(2)), 0)
-            if start >= size or start > end:
-                raise HubError(
-                    416, f"Range not satisfiable {range_header!r}", headers={"Content-Range": f"bytes */{size}"}
-                )
-            status = 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        headers["Content-Length"] = str(max(end - start + 1, 0))
+        if sha256 is not None:
+            headers.update({"X-Linked-Etag": f'"{sha256}"', "X-Linked-Size": str(info["size"])})
+        # A Range header (sent only to resume an interrupted download) is ignored: a full 200 is valid HTTP, and the
+        # client then rewrites the file from the start.
         if request.method == "HEAD":
-            return Response(status_code=status, headers=headers)
-        with open(file_path, "rb") as f:
-            f.seek(start)
-            data = f.read(max(end - start + 1, 0))
-        return Response(content=data, status_code=status, headers=headers)
+            return Response(status_code=200, headers=headers)
+        return Response(content=file_path.read_bytes(), status_code=200, headers=headers)
 
 
-def local_hub_fixture(name: str = "local_hub", scope: str = "function", **hub_kwargs: Any) -> Any:
-    """Build a pytest fixture yielding a running :class:`LocalHub` (root in a fresh tmp dir).
+def local_hub_fixture(name: str = "local_hub", scope: str = "function") -> Any:
+    """Build a pytest fixture yielding a running :class:`LocalHub` (root in a fresh tmp dir). A request to a route
+    the server does not implement fails the test at teardown (the zoo started using a new Hub route: add it here).
 
     In conftest.py: ``local_hub = local_hub_fixture()`` (or ``local_hub_fixture("hub", scope="session")``).
     """
@@ -1079,7 +774,8 @@ def local_hub_fixture(name: str = "local_hub", scope: str = "function", **hub_kw
 
     @pytest.fixture(name=name, scope=scope)
     def _local_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-        with LocalHub(tmp_path_factory.mktemp("local_hub"), **hub_kwargs) as hub:
+        with LocalHub(tmp_path_factory.mktemp("local_hub")) as hub:
             yield hub
+        assert not hub.unhandled, f"LocalHub got requests to routes it does not implement: {hub.unhandled}"
 
     return _local_hub
