@@ -1,5 +1,5 @@
 """Shared fixtures: an isolated zoo (private catalog copy, empty mirror and Hub cache, no reachable Hub), tiny
-checkpoints built in seconds, and a local Hub endpoint on 127.0.0.1 (tests/hub_server.py)."""
+checkpoints built in seconds, and a local Hub endpoint on 127.0.0.1 (tests/support/hub_server.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests import shared_data
-from tests.hub_server import local_hub_fixture
+from tests.support import shared_data
+from tests.support.hub_server import local_hub_fixture
 
 local_hub = local_hub_fixture()
 

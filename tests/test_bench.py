@@ -10,6 +10,7 @@ from zoo import registry
 from zoo.hub import file_hashes, publish_to_mirror
 
 
+@pytest.mark.slow
 @pytest.mark.realdata  # the quality protocol of vae-mnist reads the MNIST test set
 def test_quick_benchmark_writes_report_and_json(isolated_zoo, tmp_path, monkeypatch):
     folder = build_tiny_checkpoint(tmp_path / "tiny")

@@ -1,7 +1,10 @@
-"""Tests of the LocalHub test server, driven only by the real huggingface_hub client over HTTP."""
+"""Tests of the LocalHub test server (tests/support/hub_server.py), driven only by the real huggingface_hub client over
+HTTP, on the routes the zoo uses: repo info, tree, file download, create_repo, upload_folder (with create_pr, and to a
+Space with delete_patterns)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import socket
@@ -9,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -17,13 +20,9 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.utils import get_session
 
-try:  # tests/ may or may not be a package depending on the rest of the suite
-    from tests.hub_server import LocalHub, local_hub_fixture
-except ImportError:  # pragma: no cover
-    from hub_server import LocalHub, local_hub_fixture
-
-local_hub = local_hub_fixture()
+from tests.support.hub_server import LocalHub
 
 TOKEN = "hf_test_token_not_a_secret"
 README = b"---\nlicense: apache-2.0\nlibrary_name: pytorch\ntags:\n- image-to-image\n---\n# Test model\n"
@@ -76,35 +75,42 @@ def test_snapshot_download_revisions_cache_and_model_info(local_hub: LocalHub, t
     assert Path(one).read_bytes() == files["config.json"]
 
     api = HfApi(endpoint=local_hub.endpoint, token=False)
-    info = api.model_info("org/model", files_metadata=True)
+    info = api.model_info("org/model")
     assert info.id == "org/model" and info.sha == sha2 and info.private is False
-    siblings = {s.rfilename: s for s in info.siblings}
-    assert set(siblings) == {"config.json", "weights.safetensors", "README.md"}
-    assert siblings["weights.safetensors"].size == 2048
-    assert siblings["weights.safetensors"].lfs is not None and siblings["weights.safetensors"].lfs.size == 2048
-    assert siblings["config.json"].lfs is None and siblings["config.json"].size == len(new_config)
-    assert info.card_data is not None and info.card_data.license == "apache-2.0"
+    assert {s.rfilename for s in info.siblings} == {"config.json", "weights.safetensors", "README.md"}
     assert api.model_info("org/model", revision=sha1).sha == sha1
-    assert [c.commit_id for c in api.list_repo_commits("org/model")] == [sha2, sha1]
+    assert local_hub.unhandled == []
 
 
-def test_lfs_redirect_to_cdn_drops_authorization(tmp_path: Path) -> None:
+def test_file_metadata_headers_and_private_repos(local_hub: LocalHub, tmp_path: Path) -> None:
+    """HEAD /resolve: X-Repo-Commit and an ETag (the sha256 for LFS-style files, which the client checks downloads
+    against; the git blob id otherwise); a private repo answers only with a token."""
     files = _seed_files()
-    with LocalHub(tmp_path / "hub", lfs_redirect=True) as hub:
-        hub.add_repo("org/model", files, private=True)
-        path = snapshot_download("org/model", endpoint=hub.endpoint, cache_dir=tmp_path / "cache", token=TOKEN)
-        assert _read_tree(path) == files
-        heads = {r.path.rsplit("/", 1)[-1]: r for r in hub.requests if r.method == "HEAD"}
-        assert heads["tiny.bin"].status == 302 and heads["config.json"].status == 200
-        cdn = [r for r in hub.requests if r.path.startswith("/__cdn__/")]
-        assert {r.path.rsplit("/", 1)[-1] for r in cdn} == {"tiny.bin", "weights.safetensors"}
-        assert not any(r.authorized for r in cdn)  # like a real CDN redirect: the token stays on the Hub
-        assert all(r.authorized for r in hub.requests if not r.path.startswith("/__cdn__/"))
+    sha = local_hub.add_repo("org/model", files, private=True)
+
+    def head(filename: str, token: str | bool):
+        url = hf_hub_url("org/model", filename, endpoint=local_hub.endpoint)
+        return get_hf_file_metadata(url, token=token, endpoint=local_hub.endpoint)
+
+    weights = head("weights.safetensors", TOKEN)
+    assert weights.commit_hash == sha and weights.size == 2048
+    assert weights.etag == hashlib.sha256(files["weights.safetensors"]).hexdigest()
+    config = head("config.json", TOKEN)
+    data = files["config.json"]
+    assert config.etag == hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    with pytest.raises(RepositoryNotFoundError):
+        head("config.json", False)
+    local_hub.clear_requests()
+    path = snapshot_download("org/model", endpoint=local_hub.endpoint, cache_dir=tmp_path / "cache", token=TOKEN)
+    assert _read_tree(path) == files
+    assert local_hub.requests and all(r.authorized and r.status == 200 for r in local_hub.requests)
 
 
 def test_create_repo_upload_folder_and_pull_requests(local_hub: LocalHub, tmp_path: Path) -> None:
     api = HfApi(endpoint=local_hub.endpoint, token=TOKEN)
-    assert api.whoami()["name"] == local_hub.username
+    # A fresh HF_HOME's first request (telemetry on) fetches the agent registry: empty, so no agent is reported.
+    registry = get_session().get(f"{local_hub.endpoint}/api/agent-harnesses").json()
+    assert registry == {"standardEnvVars": [], "harnesses": {}}
     url = api.create_repo("org/new", exist_ok=True)
     assert api.create_repo("org/new", exist_ok=True) == url == f"{local_hub.endpoint}/org/new"
     with pytest.raises(HfHubHTTPError) as exc:
@@ -157,14 +163,40 @@ def test_create_repo_upload_folder_and_pull_requests(local_hub: LocalHub, tmp_pa
     main_files = _read_tree(snapshot_download("org/new", endpoint=local_hub.endpoint, cache_dir=tmp_path / "c2"))
     assert "NOTES.md" not in main_files and main_files["config.json"] == expected["config.json"]
 
-    # upload_file(create_pr=True): create_commit path, POST .../commit/main?create_pr=1.
-    pr2 = api.upload_file(path_or_fileobj=b"extra", path_in_repo="extra.txt", repo_id="org/new", create_pr=True)
-    assert pr2.pr_revision == "refs/pr/2"
-    assert local_hub.read_files("org/new", "refs/pr/2")["extra.txt"] == b"extra"
-    refs = api.list_repo_refs("org/new", include_pull_requests=True)
-    assert [b.target_commit for b in refs.branches] == [main_sha]
-    assert {r.ref for r in refs.pull_requests} == {"refs/pr/1", "refs/pr/2"}
+    assert set(local_hub.refs("org/new")) == {"main", "refs/pr/1"}
+
+    # The client validates a README.md's front matter (POST /api/validate-yaml) before uploading anything.
+    (src / "README.md").write_text("---\n- not a mapping\n---\n# card\n")
+    with pytest.raises(ValueError, match="Invalid metadata"):
+        api.upload_folder(folder_path=src, repo_id="org/new", allow_patterns=["*.md"])
+    assert local_hub.refs("org/new")["main"] == main_sha
+    assert local_hub.repo_meta("org/new")["discussions"]["1"]["isPullRequest"] is True
     assert local_hub.unhandled == []
+
+
+def test_space_create_and_upload_folder_with_delete_patterns(local_hub: LocalHub, tmp_path: Path) -> None:
+    """zoo.space.deploy: create_repo(repo_type="space") then upload_folder(delete_patterns=["*"]), which lists the
+    Space's tree and deletes what the new folder no longer has."""
+    api = HfApi(endpoint=local_hub.endpoint, token=TOKEN)
+    url = api.create_repo("org/app", repo_type="space", space_sdk="gradio", private=True)
+    assert url == f"{local_hub.endpoint}/spaces/org/app"
+    assert local_hub.repo_meta("org/app", repo_type="space")["sdk"] == "gradio"
+    assert not local_hub.repo_exists("org/app")  # Spaces live apart from models
+
+    src = tmp_path / "app"
+    (src / "pkg").mkdir(parents=True)
+    (src / "app.py").write_text("print('v1')\n")
+    (src / "pkg" / "old.py").write_text("x = 1\n")
+    api.upload_folder(folder_path=src, repo_id="org/app", repo_type="space", delete_patterns=["*"])
+    (src / "pkg" / "old.py").unlink()
+    (src / "app.py").write_text("print('v2')\n")
+    info = api.upload_folder(folder_path=src, repo_id="org/app", repo_type="space", delete_patterns=["*"])
+    assert info.oid == local_hub.refs("org/app", repo_type="space")["main"]
+    files = local_hub.read_files("org/app", repo_type="space")
+    assert set(files) == {".gitattributes", "app.py"}  # .gitattributes is never deleted by the client
+    assert files["app.py"] == b"print('v2')\n"
+    assert sorted(local_hub.uploaded_paths("org/app", repo_type="space")) == ["app.py", "app.py", "pkg/old.py"]
+    assert all(r.authorized for r in local_hub.requests) and local_hub.unhandled == []
 
 
 def test_not_found_errors(local_hub: LocalHub, tmp_path: Path) -> None:
@@ -200,6 +232,7 @@ def test_not_found_errors(local_hub: LocalHub, tmp_path: Path) -> None:
     with pytest.raises(HfHubHTTPError):
         api.dataset_info("org/model")
     assert local_hub.unhandled == ["GET /api/datasets/org/model"]
+    local_hub.clear_requests()  # expected here; the fixture fails any other test that hits an unimplemented route
 
 
 def test_lifecycle_is_fast_and_clean(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_estimate_sigma_of_colour_is_the_mean_over_channels() -> None:
 
 @pytest.mark.realdata
 def test_estimate_sigma_on_set12_is_within_ten_percent() -> None:
-    from tests.shared_data import missing
+    from tests.support.shared_data import missing
     from zoo.data import DatasetError, dataset_dir, load_image
 
     try:

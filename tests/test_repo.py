@@ -4,6 +4,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +51,7 @@ def test_ci_requires_the_data_and_runs_ruff():
     assert any("ruff check ." in line and "ruff format --check ." in line for line in ci[test_line:])
 
 
+@pytest.mark.slow
 def test_realdata_tests_skip_with_one_reason_without_data_and_fail_when_required(tmp_path):
     """A fresh clone has no ../shared/data: realdata tests skip under one summary reason; CI (ZOO_REQUIRE_DATA=1)
     fails them instead. Run on one realdata test, with the data root pointed at a missing folder."""

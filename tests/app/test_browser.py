@@ -23,6 +23,7 @@ CHROMIUM_FLAGS = [
 WAIT_MS = 60_000
 
 pytestmark = [
+    pytest.mark.slow,  # a real browser over every tab: over a minute
     pytest.mark.skipif(
         not Path(CHROMIUM).is_file(), reason="Debian's chromium is not installed (apt-get install chromium)"
     ),

@@ -256,6 +256,7 @@ def test_every_event_has_a_stable_api_name(tiny_zoo):
     } <= set(names)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_import_and_build_load_no_model_code():
     """Start-up stays fast: importing app.py and building the UI imports neither torch, diffusers nor pipelines."""
     code = (

@@ -287,7 +287,7 @@ def test_snap_maps_blended_stroke_edges_to_label_colours():
 
 @pytest.mark.realdata
 def test_palette_matches_the_facades_label_maps():
-    from tests.shared_data import missing
+    from tests.support.shared_data import missing
     from zoo.data import DatasetError, dataset_dir
 
     try:

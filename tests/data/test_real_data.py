@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.shared_data import missing
+from tests.support.shared_data import missing
 from zoo.data import DatasetError, PairedImageDataset, UnpairedImageDataset, dataset_dir, load_mnist
 
 pytestmark = pytest.mark.realdata

@@ -50,6 +50,7 @@ def test_autoencoder_refuses_bad_codes_with_input_errors(pipes, key):
             pipe.decode(bad)
 
 
+@pytest.mark.slow
 def test_trained_autoencoder_round_trip_beats_noise():
     """A few hundred steps on the tiny digits: reconstructions are far closer than noise or an untrained net."""
     from zoo.nets import DenseAutoencoder

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import zoo
-from tests.shared_data import missing
+from tests.support.shared_data import missing
 from zoo.protocols import digits, evaluate
 
 N = 200

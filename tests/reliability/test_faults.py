@@ -62,6 +62,7 @@ def _files_holding(secret: bytes, *folders: Path) -> tuple[int, list[str]]:
     return scanned, holding
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_token_is_never_printed_or_written(isolated_zoo, local_hub, tmp_path):
     secret = f"hf_reliability_{uuid.uuid4().hex}"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import zoo
-from tests.shared_data import missing
+from tests.support.shared_data import missing
 from zoo.data import DatasetError, dataset_dir, list_images
 from zoo.metrics import colourfulness, crop_to_multiple, psnr, y_psnr
 from zoo.noise import add_gaussian_noise

@@ -72,6 +72,7 @@ def test_degraded_patches_are_deterministic_and_report_their_strength(data_root)
     assert not torch.equal(data[1]["degraded"], item["degraded"])
 
 
+@pytest.mark.slow
 def test_denoise_real_smoke_run(data_root, tmp_path, no_bm3d, monkeypatch):
     import zoo.protocols.realworld as realworld
 

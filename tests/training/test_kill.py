@@ -12,11 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
 from tests.training.test_engine import ROOT, TINY, final_weights, run_vae
 from train import engine
+
+pytestmark = pytest.mark.slow  # a minute or more of training runs killed and resumed
 
 STEPS = 160  # long enough that a resumed run is still training when the next kill comes, even on a busy machine
 

@@ -66,6 +66,7 @@ def test_expected_geometry_matches_the_generator():
         assert np.array_equal(translation._disc_inside(square), disc)
 
 
+@pytest.mark.slow
 def test_domain_classifier_tells_circles_from_squares():
     train_circles, train_squares, _, _ = circles_and_squares(64, seed=1)
     test_circles, test_squares, _, _ = circles_and_squares(32, seed=2)

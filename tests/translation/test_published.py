@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import zoo
-from tests.shared_data import missing
+from tests.support.shared_data import missing
 from zoo.data import DatasetError
 from zoo.protocols import translation
 
@@ -83,6 +83,7 @@ def test_pix2pix_real_data_beats_identity(offline, name):
     assert values(records, "this model", "sharpness ratio") > 0.5
 
 
+@pytest.mark.slow
 def test_cyclegan_shapes_beats_identity(offline):
     published("cyclegan", "cyclegan-shapes")
     pipe = load_offline("cyclegan-shapes")
@@ -94,6 +95,7 @@ def test_cyclegan_shapes_beats_identity(offline):
         assert iou > 0.5 and iou > values(records, "identity (input)", "shape IoU", config)
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_cyclegan_facades_beats_identity(offline):
     published("cyclegan", "cyclegan-facades")

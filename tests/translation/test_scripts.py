@@ -116,6 +116,7 @@ class PoolRecordingTask(CycleGANTask):
         PoolRecordingTask.restored = {domain: len(pool) for domain, pool in self.pools.items()}
 
 
+@pytest.mark.slow
 def test_cyclegan_shapes_smoke_run_and_resume_with_the_pool(tmp_path):
     out = tmp_path / "cg-shapes"
     argv = ["--config", "cyclegan-shapes", *TINY_CYCLE, "--synthetic-count", "8", "--max-train-steps", "4",
