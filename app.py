@@ -6,12 +6,13 @@
 The same file runs as the Hugging Face Space (``SPACE_ID`` is set there: it binds 0.0.0.0). This module only composes
 the page: each tab's layout and handlers live in ``app_support/tabs/<task>.py``, the shared plumbing (model cache,
 errors, inputs, components) in ``app_support/``, the models in ``zoo``. torch, diffusers and ``zoo.pipelines`` are
-imported on the first request, so the page is served in seconds.
+imported in the background right after the server starts (``ui.warm_up``), so the page is served in seconds and the
+first requests do not stall it.
 
-Environment (defaults in brackets): ``ZOO_APP_MAX_MODELS`` [4] pipelines kept in memory (LRU),
-``ZOO_APP_MAX_PIXELS`` [4000000] input pixels before downscaling, ``ZOO_APP_MAX_UPSCALE_PIXELS`` [1000000]
-super-resolution input pixels, ``ZOO_APP_CONCURRENCY`` [1] events per tab at once, ``ZOO_APP_MAX_UPLOAD_MB`` [50],
-``GRADIO_ANALYTICS_ENABLED`` [False], ``GRADIO_SERVER_PORT`` [7860]; ``ZOO_CATALOG``/``ZOO_MIRROR`` as for ``zoo``.
+Environment: see ``app_support/settings.py`` (``ZOO_APP_MAX_MODELS``, ``ZOO_APP_MAX_PIXELS``,
+``ZOO_APP_MAX_UPSCALE_PIXELS``, ``ZOO_APP_CONCURRENCY``, ``ZOO_APP_MAX_UPLOAD_MB``, ``ZOO_APP_PRELOAD``,
+``ZOO_APP_CACHE_HOURS``, each with its default and what it bounds), ``GRADIO_SERVER_PORT`` [7860];
+``ZOO_CATALOG``/``ZOO_MIRROR`` as for ``zoo``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
 from typing import Any
 
 import gradio as gr
@@ -27,7 +29,7 @@ from app_support import gradio_patch, params
 from app_support.models import default_model, model_choices, published_names, tab_notice
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
 from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, restore, super_resolution, vae
-from app_support.ui import BUILT_CHOICES, EXAMPLES, LOG, MODELS
+from app_support.ui import BUILT_CHOICES, EXAMPLES, LOG, MODELS, warm_up
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read by gradio when the app is built, not at import
 TASKS = ("denoise", "colorize", "super-resolution", "pix2pix", "cyclegan", "vae", "gan")
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         max_file_size=f"{limits.max_upload_mb}mb",
         prevent_thread_lock=True,
     )
+    threading.Thread(target=warm_up, args=(TASKS, limits.preload), name="warm-up", daemon=True).start()
     age = seconds_since_process_start()
     LOG.info("serving on http://%s:%d%s", host, port, f", {age:.1f} s after the process started" if age else "")
     demo.block_thread()

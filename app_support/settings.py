@@ -20,6 +20,7 @@ LIMITS = {
     "ZOO_APP_MAX_UPSCALE_PIXELS": (1_000_000, 4096, "super-resolution input pixels (the output has scale^2 more)"),
     "ZOO_APP_CONCURRENCY": (1, 1, "events of one tab that run at the same time (the queue holds the rest)"),
     "ZOO_APP_MAX_UPLOAD_MB": (25, 1, "size of one uploaded file in MB (a 50-megapixel phone JPEG is ~20 MB)"),
+    "ZOO_APP_PRELOAD": (0, 0, "1: load each tab's default model in the background right after start (0: on first use)"),
     "ZOO_APP_CACHE_HOURS": (1, 1, "hours an upload or a result stays in gradio's cache folder before it is deleted"),
 }
 
@@ -53,6 +54,7 @@ class Settings:
     concurrency: int
     max_upload_mb: int
     cache_hours: int
+    preload: bool
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             concurrency=env_int("ZOO_APP_CONCURRENCY"),
             max_upload_mb=env_int("ZOO_APP_MAX_UPLOAD_MB"),
             cache_hours=env_int("ZOO_APP_CACHE_HOURS"),
+            preload=env_int("ZOO_APP_PRELOAD") > 0,
         )
 
 

@@ -75,6 +75,35 @@ def pipeline(task: str, name: str | None, progress: gr.Progress) -> Any:
     return MODELS.get(entry_key(entry), lambda: zoo.load(entry.name), on_load=announce)
 
 
+def warm_up(tasks: tuple[str, ...], preload: bool) -> None:
+    """Import the model code (torch, diffusers, the pipelines and networks) right after the server starts, in the
+    background, so the first visitors' requests do not stall the server while Python imports them; with ``preload``,
+    also load each tab's default model. Logs what it did and how long it took; a failure is logged, never raised."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        import diffusers  # noqa: F401
+        import torch  # noqa: F401
+
+        import zoo.nets
+        import zoo.pipelines
+
+        imported = time.perf_counter() - started
+        loaded = []
+        for task in tasks if preload else ():
+            name = default_model(task)
+            entry = require_published(task, name) if name else None
+            if entry is not None:
+                MODELS.get(entry_key(entry), lambda entry=entry: zoo.load(entry.name))
+                loaded.append(entry.name)
+        LOG.info("warm-up: imports done in %.1f s; %s", imported,
+                 f"preloaded {', '.join(loaded) or 'no model'} in {time.perf_counter() - started - imported:.1f} s"
+                 if preload else "models load on first use (ZOO_APP_PRELOAD=1 preloads the defaults)")  # fmt: skip
+    except Exception:
+        LOG.exception("warm-up failed")
+
+
 def prepare(image: Any, what: str = "an image", max_pixels: int | None = None) -> Prepared:
     prepared = load_input(image, max_pixels or settings().max_pixels, what)
     for notice in prepared.notices:

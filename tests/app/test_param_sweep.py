@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.figures import write_figures
+
 from .test_server import EXAMPLES, editor, example
 
 pytestmark = pytest.mark.slow
@@ -139,6 +141,7 @@ def test_every_bad_parameter_is_one_sentence(server, api_name):
             else:
                 pytest.fail(f"{api_name} accepted argument {index} = {value!r:.60}")
     assert refused == sum(len(values) for values in bad.values())
+    write_figures(f"sweep-{api_name.strip('/')}", {"api_name": api_name, "refused": refused})
     assert server.process.poll() is None
     call(server, api_name, valid)  # and still serves
     log = server.log.read_text(errors="replace")

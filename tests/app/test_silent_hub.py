@@ -12,6 +12,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from tests.support.figures import write_figures
+
 from .conftest import launch_app
 
 pytestmark = pytest.mark.slow
@@ -55,6 +57,7 @@ def test_a_silent_hub_costs_seconds_and_blocks_no_other_tab(tiny_zoo_files, tmp_
     finally:
         silent.close()
     print(f"\nother tab answered in {meanwhile:.2f} s; the model request ended after {outcome['seconds']:.1f} s")
+    write_figures("fault-silent-hub", {"model_seconds": outcome["seconds"], "other_tab_seconds": meanwhile})
     assert "denoise-gray" in notice and meanwhile < 3.0
     assert outcome["seconds"] < 20.0
     message = str(outcome.get("error"))

@@ -11,6 +11,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from tests.support.figures import write_figures
+
 from .test_server import EXAMPLES, editor, example
 
 pytestmark = pytest.mark.slow
@@ -53,6 +55,7 @@ def test_giant_image_refused_everywhere_without_decoding(client, server, giant):
         assert "\n" not in str(info.value).strip(), api_name
     grown = rss_mib(server.process.pid) - before
     print(f"\nserver RSS {before:.0f} MiB before, {grown:+.0f} MiB after {len(calls)} giant uploads")
+    write_figures("fault-giant-upload", {"endpoints": sorted(calls), "rss_before_mib": before, "rss_grown_mib": grown})
     assert grown < 200, f"the server grew by {grown:.0f} MiB"
     assert server.process.poll() is None
     assert "Traceback" not in server.log.read_text(errors="replace")  # refusals are one log line each

@@ -298,3 +298,19 @@ def test_palette_matches_the_facades_label_maps():
     assert set(measured) >= {"background", "facade", "window", "door", "sill", "shop"}
     for name, rgb in measured.items():
         assert max(abs(a - b) for a, b in zip(rgb, facades.COLOURS[name], strict=True)) <= 6, name
+
+
+def test_warm_up_imports_and_optionally_preloads(tiny_zoo, caplog):
+    import logging
+
+    from app_support import ui
+
+    with caplog.at_level(logging.INFO, logger="zoo.app"):
+        ui.warm_up(("denoise", "vae"), preload=False)
+    assert not ui.MODELS.keys() and "models load on first use" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="zoo.app"):
+        ui.warm_up(("denoise", "vae"), preload=True)
+    cached = ui.MODELS.keys()  # a method of ModelCache, not a dict
+    names = sorted(key[0] for key in cached)
+    assert len(names) == 2 and "preloaded" in caplog.text and all(name in caplog.text for name in names)

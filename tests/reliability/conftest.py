@@ -4,9 +4,7 @@ model loads are counted from a clean start."""
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import pytest
 
@@ -33,14 +31,3 @@ def load_app_env():
 @pytest.fixture(scope="session")
 def load_server(load_app_env, server):  # noqa: F811  (argument order: the environment is set before the launch)
     return server
-
-
-def write_figures(name: str, figures: dict) -> Path | None:
-    """Write ``figures`` as ``$ZOO_RELIABILITY_OUT/<name>.json`` when that folder is given (for RELIABILITY.md)."""
-    folder = os.environ.get("ZOO_RELIABILITY_OUT")
-    if not folder:
-        return None
-    path = Path(folder) / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
-    return path

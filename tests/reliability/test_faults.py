@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build_tiny_checkpoint
+from tests.support.figures import write_figures
 from tests.training.conftest import write_tiny_mnist
 from tests.training.test_engine import TINY
 from train import engine
 from train.engine import TrainingError
 from train.vae import VAETask, add_flags
-
-from .conftest import write_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 Usage = namedtuple("Usage", "total used free")

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from .conftest import LOAD_APP_ENV, write_figures
+from tests.support.figures import write_figures
+
+from .conftest import LOAD_APP_ENV
 
 CLIENTS = 16
 REQUESTS_PER_CLIENT = 20
@@ -27,7 +29,7 @@ BUDGET_S = 60.0  # no request is issued after this many seconds (the first round
 REQUEST_TIMEOUT_S = 30.0  # a request without a result by then counts as failed
 RSS_GROWTH_LIMIT_MIB = 300.0
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-FIRST_USE = re.compile(r"loading (\S+) \(first use\)")
+FIRST_USE = re.compile(r"loading (\S+) \(load \d+ since start")  # app_support.ui.pipeline's log line
 
 
 def _example(relative: str):
