@@ -1,5 +1,8 @@
 """Store a checkpoint's weights in float16 where its evaluation numbers do not move: ``python -m zoo.mirror half``.
 
+(Over 400 lines on purpose: the tolerance table and the measure, compare, rewrite and report steps are one procedure
+that is read and changed together.)
+
 ``halve_folder`` checks one checkpoint folder whose weights are float32 (a mirror folder; ``zoo.mirror.half_mirror``
 adds the catalog's sha256 bookkeeping):
 

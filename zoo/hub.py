@@ -1,5 +1,8 @@
 """Where checkpoints come from and where they go: the only module that talks to ``huggingface_hub``.
 
+(Just over 400 lines on purpose: resolving, verifying and publishing stay in this one module so that nothing else in
+the zoo imports huggingface_hub or handles its errors and tokens.)
+
 Resolution order for ``resolve(x)``:
 
 1. ``x`` is an existing local folder -> that folder.

@@ -1,5 +1,7 @@
 """Metrics of the evaluation protocols (docs/EVALUATION.md): numpy arrays in, a Python float out.
 
+(Over 400 lines on purpose: pure functions only, one definition of each metric the docs and cards cite, in one place.)
+
 Conventions, fixed so numbers compare with published tables:
 
 - Images are ``[H, W]`` (gray) or ``[H, W, C]`` (channels last). Every computation is done in float64.

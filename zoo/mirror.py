@@ -1,6 +1,9 @@
 """The local mirror of the Hub repos (``mirror/<org>/<name>/`` in a checkout, or ``$ZOO_MIRROR``): keep it small, check
 its size budget, and rebuild it from the Hub.
 
+(Over 400 lines on purpose: one command with four subcommands, which share the catalog bookkeeping below; the float16
+measurement itself lives in ``zoo/halving.py``.)
+
     python -m zoo.mirror compact [NAME ...]   # card images -> WebP within the budget; card links + catalog sha256
     python -m zoo.mirror check                # sizes per checkpoint and in total against the budgets; exit 1 if over
     python -m zoo.mirror pull [NAME ...]      # rebuild the mirror from the Hub at each model's pinned revision
