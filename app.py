@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import threading
 from typing import Any
 
 import gradio as gr
@@ -29,7 +28,7 @@ from app_support import gradio_patch, params
 from app_support.models import default_model, model_choices, published_names, tab_notice
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
 from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, restore, super_resolution, vae
-from app_support.ui import BUILT_CHOICES, EXAMPLES, LOG, MODELS, warm_up
+from app_support.ui import BUILT_CHOICES, EXAMPLES, LOG, MODELS, start_warm_up
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read by gradio when the app is built, not at import
 TASKS = ("denoise", "colorize", "super-resolution", "pix2pix", "cyclegan", "vae", "gan")
@@ -114,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     limits = Settings.from_env()
     host, port = args.host or default_host(), args.port or default_port()
     demo = build_demo()
+    start_warm_up(TASKS, limits.preload)  # model code imported in the background; requests wait for it
     demo.queue(max_size=64, default_concurrency_limit=limits.concurrency)
     demo.launch(
         server_name=host,
@@ -123,7 +123,6 @@ def main(argv: list[str] | None = None) -> None:
         max_file_size=f"{limits.max_upload_mb}mb",
         prevent_thread_lock=True,
     )
-    threading.Thread(target=warm_up, args=(TASKS, limits.preload), name="warm-up", daemon=True).start()
     age = seconds_since_process_start()
     LOG.info("serving on http://%s:%d%s", host, port, f", {age:.1f} s after the process started" if age else "")
     demo.block_thread()

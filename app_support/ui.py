@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ EXAMPLES = ROOT / "examples"
 MODELS = ModelCache(Settings.from_env().max_models or auto_max_models())
 LOG = logging.getLogger("zoo.app")
 PROGRESS = gr.Progress()  # gradio finds the event's progress bar through this default (it keeps no state itself)
+IMPORTING = threading.Lock()  # held by warm_up while it imports torch, diffusers and the pipelines
 BUILT_CHOICES: dict[str, list[str]] = {}  # each tab's model list when the page was built (app.refresh_models)
 
 
@@ -41,6 +43,8 @@ def user_errors(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with IMPORTING:  # wait while warm_up imports the model code: diffusers' lazy module is not thread-safe
+            pass
         try:
             return fn(*args, **kwargs)
         except gr.Error as error:
@@ -75,7 +79,16 @@ def pipeline(task: str, name: str | None, progress: gr.Progress) -> Any:
     return MODELS.get(entry_key(entry), lambda: zoo.load(entry.name), on_load=announce)
 
 
-def warm_up(tasks: tuple[str, ...], preload: bool) -> None:
+def start_warm_up(tasks: tuple[str, ...], preload: bool) -> threading.Thread:
+    """``warm_up`` in a background thread, holding ``IMPORTING`` from this moment, so that no request starts its own
+    import of the model code before the warm-up has finished it."""
+    IMPORTING.acquire()
+    thread = threading.Thread(target=warm_up, args=(tasks, preload, True), name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up(tasks: tuple[str, ...], preload: bool, imports_held: bool = False) -> None:
     """Import the model code (torch, diffusers, the pipelines and networks) right after the server starts, in the
     background, so the first visitors' requests do not stall the server while Python imports them; with ``preload``,
     also load each tab's default model. Logs what it did and how long it took; a failure is logged, never raised."""
@@ -83,12 +96,16 @@ def warm_up(tasks: tuple[str, ...], preload: bool) -> None:
 
     started = time.perf_counter()
     try:
-        import diffusers  # noqa: F401
-        import torch  # noqa: F401
+        if not imports_held:
+            IMPORTING.acquire()
+        try:  # handlers wait for this: two threads importing diffusers at once break its lazy module
+            import diffusers  # noqa: F401
+            import torch  # noqa: F401
 
-        import zoo.nets
-        import zoo.pipelines
-
+            import zoo.nets
+            import zoo.pipelines
+        finally:
+            IMPORTING.release()
         imported = time.perf_counter() - started
         loaded = []
         for task in tasks if preload else ():
