@@ -45,7 +45,8 @@ def _slider_updates(latent_dim: int, values: np.ndarray | None = None) -> list[A
     return [
         gr.update(
             visible=index < latent_dim,
-            value=float(values[index]) if values is not None and index < len(values) else 0.0,
+            # rounded as Python floats: a float32 0.3 would show in the slider's box as 0.30000001
+            value=round(float(values[index]), 2) if values is not None and index < len(values) else 0.0,
         )
         for index in range(Z_SLIDERS)
     ]

@@ -146,6 +146,7 @@ def test_vae_sliders_manifold_and_random(tiny_zoo):
     assert "Latent dimensions: 8" in info and all(s["visible"] for s in sliders)
     image, z, *values = vae.vae_random("vae-fashion", 5)
     assert len(z) == 8 and [v["value"] for v in values] == pytest.approx(z[:6])
+    assert all(repr(v["value"]) == repr(round(v["value"], 2)) for v in values)  # no 0.30000001 in the boxes
     assert np.array_equal(np.asarray(image), np.asarray(vae.vae_decode("vae-fashion", z, *z[:6])))
 
 
