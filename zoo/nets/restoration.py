@@ -368,13 +368,5 @@ class ColorizationUNet(ZooNet):
         check_spatial_multiple(x, self.required_multiple, type(self).__name__)
         if self.bin_head is None:
             return self.unet(x)
-        unet, levels = self.unet, self.config.head_stride.bit_length() - 1
-        skips = []
-        h = x
-        for down in unet.down:
-            h = down(h)
-            skips.append(h)
-        h = unet.up[-1](skips.pop())
-        for level in range(len(unet.up) - 2, levels - 1, -1):
-            h = unet.up[level](torch.cat([skips.pop(), h], dim=1))
+        h, skips = self.unet.run_levels(x, stop=self.config.head_stride.bit_length() - 1)
         return self.bin_head(torch.cat([skips.pop(), h], dim=1))

@@ -93,19 +93,25 @@ class UNetGenerator(ZooNet):
         """H and W of the input must be multiples of this (``2 ** num_downs``)."""
         return 2**self.config.num_downs
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[N, in_channels, H, W]`` in [-1, 1] -> ``[N, out_channels, H, W]`` (tanh range unless ``"none"``)."""
-        check_spatial_multiple(x, self.required_multiple, type(self).__name__)
+    def run_levels(self, x: torch.Tensor, stop: int = 0) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The encoder, then the decoder from the innermost level down to level ``stop`` (0: all of it). Returns the
+        output of decoder level ``stop`` and the encoder skips of the levels below it, outermost first (empty for
+        ``stop=0``); ``ColorizationUNet``'s low-resolution head stops early."""
         skips = []
         h = x
         for down in self.down:
             h = down(h)
             skips.append(h)
         h = self.up[-1](skips.pop())
-        for up in reversed(self.up[:-1]):
+        for level in range(len(self.up) - 2, stop - 1, -1):
             skip = skips.pop()
-            h = up(torch.cat([skip, h], dim=1) if self.config.use_skips else h)
-        return self.final(h)
+            h = self.up[level](torch.cat([skip, h], dim=1) if self.config.use_skips else h)
+        return h, skips
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[N, in_channels, H, W]`` in [-1, 1] -> ``[N, out_channels, H, W]`` (tanh range unless ``"none"``)."""
+        check_spatial_multiple(x, self.required_multiple, type(self).__name__)
+        return self.final(self.run_levels(x)[0])
 
 
 class PatchDiscriminator(ZooNet):
