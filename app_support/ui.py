@@ -103,17 +103,15 @@ def warm_up(tasks: tuple[str, ...], preload: bool, imports_held: bool = False) -
             import torch  # noqa: F401
 
             import zoo.nets
-            import zoo.pipelines
+            import zoo.pipelines  # noqa: F401
         finally:
             IMPORTING.release()
         imported = time.perf_counter() - started
         loaded = []
         for task in tasks if preload else ():
             name = default_model(task)
-            entry = require_published(task, name) if name else None
-            if entry is not None:
-                MODELS.get(entry_key(entry), lambda entry=entry: zoo.load(entry.name))
-                loaded.append(entry.name)
+            if name:  # the request path's own loader: same cache key, same load log line
+                loaded.append(pipeline(task, name, progress=lambda *args, **kwargs: None).name)
         LOG.info("warm-up: imports done in %.1f s; %s", imported,
                  f"preloaded {', '.join(loaded) or 'no model'} in {time.perf_counter() - started - imported:.1f} s"
                  if preload else "models load on first use (ZOO_APP_PRELOAD=1 preloads the defaults)")  # fmt: skip
