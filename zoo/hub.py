@@ -128,14 +128,17 @@ def endpoint_reachable(endpoint: str, timeout: float = CONNECT_TIMEOUT) -> bool:
     return bool(result and result[0])
 
 
-def probe_revision(endpoint: str, repo_id: str, revision: str | None, token: str | bool | None, label: str) -> None:
+def probe_revision(
+    endpoint: str, repo_id: str, revision: str | None, token: str | bool | None, label: str, how: str = ""
+) -> None:
     """Ask the Hub for the repo's revision with connect and read timeouts, before ``snapshot_download`` (whose
     metadata request has no timeout of its own). Raises ``HubUnavailableError`` when the endpoint does not answer in
-    time or answers with a server error, ``ModelNotFoundError`` for a repo or revision that does not exist."""
+    time or answers with a server error (``how``: what else the caller can do, added to its message),
+    ``ModelNotFoundError`` for a repo or revision that does not exist."""
     import httpx2  # huggingface_hub's HTTP library: its exceptions
     from huggingface_hub.utils import build_hf_headers, get_session
 
-    offline_hint = "set HF_HUB_OFFLINE=1 to use only the local mirror and cache"
+    offline_hint = "set HF_HUB_OFFLINE=1 to use only the local mirror and cache" + (f", or {how}" if how else "")
     if not endpoint_reachable(endpoint):
         raise HubUnavailableError(f"{label}: {endpoint} is unreachable; {offline_hint}.")
     quoted = urllib.parse.quote(revision or "main", safe="")
@@ -298,10 +301,7 @@ def resolve(
             raise ModelNotFoundError(
                 f"{label}: not in the local mirror or the Hub cache, and HF_HUB_OFFLINE is set; {how}."
             )
-        try:
-            probe_revision(endpoint, repo_id, revision, token, label)
-        except HubUnavailableError as error:
-            raise HubUnavailableError(f"{error} Or: {how}.") from None
+        probe_revision(endpoint, repo_id, revision, token, label, how)
         folder = Path(_download(common, endpoint, token, label))
         source = "hub"
     if pinned and entry.files:
