@@ -65,6 +65,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         help="mean number of simulated user colour hints per training crop (Zhang 2017; 0: a colouriser without hint "
         "input); the network then takes 4 channels and the pipeline hints=[(x, y, (r, g, b))]",
     )
+    parser.add_argument(
+        "--degrade-input",
+        type=float,
+        default=0.0,
+        help="probability of degrading a crop's gray input like an old print or a phone JPEG (OLD_PRINT: grain, "
+        "camera noise, JPEG, mild blur; the target colours stay clean), so grain does not turn into colour blotches",
+    )
     parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
     parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
     parser.add_argument("--ndf", type=int, default=32, help="PatchGAN width")
@@ -89,6 +96,16 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def old_print():
+    """The ``--degrade-input`` degradations of the gray input: ``zoo.degradations.DenoiseMix`` on one channel with
+    milder ranges than ``denoise-real``'s (grain and camera noise up to sigma 30 of 255, JPEG quality 30-95, the mixed
+    shuffle with an optional blur), which is what scans of old prints and phone JPEGs carry."""
+    from zoo.degradations import DenoiseMix, NoiseRanges
+
+    noise = NoiseRanges(gaussian=(1.0, 30.0), correlated=(2.0, 30.0), poisson_b=(0.0, 8.0))
+    return DenoiseMix(noise=noise, max_sigma=30.0, jpeg_quality=(30, 95))
+
+
 def shrink(image, size: int):
     """The image with its longer side at most ``size`` (PIL bicubic, antialiased); smaller images are kept."""
     from PIL import Image
@@ -104,7 +121,8 @@ class LabPatchDataset(EpochMixin, Dataset):
 
     ``L`` is the lightness of the photo's gray version (PIL ``convert("L")``), which is what the pipeline and the
     evaluation feed the network; ``ab`` is the photo's own chroma. Photos are shrunk to ``working_size`` first and kept
-    in memory as float32 Lab; crop position and one of 8 rotations/flips come from ``(seed, epoch, index)``.
+    in memory as float32 Lab plus the gray value; crop position, one of 8 rotations/flips and, with ``degrade``, the
+    old-print degradation of L (``old_print``) come from ``(seed, epoch, index)``.
     """
 
     def __init__(
@@ -116,6 +134,7 @@ class LabPatchDataset(EpochMixin, Dataset):
         seed: int = 0,
         flips: str = "dihedral",
         hints: float = 0.0,
+        degrade: float = 0.0,
     ):
         from PIL import Image
 
@@ -123,6 +142,7 @@ class LabPatchDataset(EpochMixin, Dataset):
         from zoo.data import DatasetError
 
         self.patch_size, self.patches_per_image, self.seed, self.hints = patch_size, patches_per_image, seed, hints
+        self.degrade, self.old_print = degrade, old_print()
         self.transforms = 8 if flips == "dihedral" else 2
         self.images: list[np.ndarray] = []
         for image in load_photos(folders, working_size):
@@ -130,7 +150,8 @@ class LabPatchDataset(EpochMixin, Dataset):
                 rgb = image.astype(np.float32) / 255.0
                 gray = np.asarray(Image.fromarray(image).convert("L"), dtype=np.float32)
                 light = lightness(gray / 255.0)
-                self.images.append(np.concatenate([light[..., None], rgb_to_lab(rgb)[..., 1:]], axis=2))
+                lab = rgb_to_lab(rgb)[..., 1:]
+                self.images.append(np.concatenate([light[..., None], lab, gray[..., None] / 255.0], axis=2))
         if not self.images:
             raise DatasetError(f"no readable photo of at least {patch_size} px (after shrinking) in {folders}")
 
@@ -147,9 +168,14 @@ class LabPatchDataset(EpochMixin, Dataset):
         left = int(rng.integers(0, lab.shape[1] - size + 1))
         transform = int(rng.integers(self.transforms))  # 0..7, or 0 / 1 -> identity / left-right mirror
         transform = transform if self.transforms == 8 else 4 * transform
-        patch = dihedral(lab[top : top + size, left : left + size], transform)
+        patch = np.ascontiguousarray(dihedral(lab[top : top + size, left : left + size], transform))
+        if self.degrade > 0 and rng.random() < self.degrade:
+            from zoo.color import lightness
+
+            degraded, _ = self.old_print(patch[..., 3:], rng)
+            patch[..., 0] = lightness(np.clip(degraded[..., 0], 0.0, 1.0))
         tensor = torch.from_numpy(patch).permute(2, 0, 1)
-        item = {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:] / AB_SCALE).clamp(-1.0, 1.0)}
+        item = {"L": tensor[:1] / 50.0 - 1.0, "ab": (tensor[1:3] / AB_SCALE).clamp(-1.0, 1.0)}
         if self.hints > 0:
             from zoo.colorbins import simulate_hints
 
@@ -158,7 +184,7 @@ class LabPatchDataset(EpochMixin, Dataset):
 
     def ab_values(self, step: int = 1) -> np.ndarray:
         """The training photos' ab at every ``step``-th row and column, [N, 2] (for the rebalancing weights)."""
-        return np.concatenate([lab[::step, ::step, 1:].reshape(-1, 2) for lab in self.images])
+        return np.concatenate([lab[::step, ::step, 1:3].reshape(-1, 2) for lab in self.images])
 
 
 def load_photos(folders, working_size: int) -> list[np.ndarray]:
@@ -242,7 +268,7 @@ class ColorizeTask(engine.Task):
         size = a.resolution or 128
         self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
         data = LabPatchDataset(
-            self.folders, size, a.working_size, a.patches_per_image, seed=a.seed, flips=a.flips, hints=a.hints
+            self.folders, size, a.working_size, a.patches_per_image, a.seed, a.flips, a.hints, a.degrade_input
         )
         self.val_photos = []
         if a.val_dataset:
@@ -377,7 +403,14 @@ class ColorizeTask(engine.Task):
             "tags": ["colorization", "unet"] + (["gan"] if a.gan_weight > 0 else []),
             "data": (
                 f"{a.dataset or DEFAULT_DATA}: photos shrunk to a longer side of {a.working_size}, random "
-                f"{size}x{size} crops ({flips}); input L of the PIL gray image, target Lab ab; loss: {loss}"
+                f"{size}x{size} crops ({flips}); input L of the PIL gray image"
+                + (
+                    f" (degraded like an old print with probability {a.degrade_input:g}: grain/camera noise sigma "
+                    "1-30, JPEG q30-95, mild blur; train.colorize.old_print)"
+                    if a.degrade_input > 0
+                    else ""
+                )
+                + f", target Lab ab; loss: {loss}"
                 + (
                     f"; validation: {a.val_dataset} (held out, scored every {a.checkpointing_steps} steps)"
                     if a.val_dataset

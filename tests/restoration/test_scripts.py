@@ -252,3 +252,20 @@ def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, d
     assert "ab classification" in pipe.options["method"] and "simulated hints" in pipe.options["method"]
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert ("critic" in history[-1]) == (gan_weight != "0")
+
+
+def test_colorize_degraded_input_changes_only_the_gray_input(data_root):
+    """``--degrade-input 1``: every crop's L is an old-print degradation of the clean one (seeded, so reproducible),
+    while the target ab and the hints stay those of the clean photo; 0 leaves L alone."""
+    folders = [data_root / "bsds500" / "train"]
+    clean = colorize.LabPatchDataset(folders, 32, 64, hints=5, seed=3)
+    worn = colorize.LabPatchDataset(folders, 32, 64, hints=5, seed=3, degrade=1.0)
+    again = colorize.LabPatchDataset(folders, 32, 64, hints=5, seed=3, degrade=1.0)
+    changed = 0
+    for index in range(6):
+        a, b, c = clean[index], worn[index], again[index]
+        assert torch.equal(a["ab"], b["ab"]) and torch.equal(b["L"], c["L"])
+        assert b["L"].min() >= -1.0 and b["L"].max() <= 1.0
+        changed += int((a["L"] - b["L"]).abs().max() > 0.01)
+    assert changed >= 5  # the mix's "clean" kind (5 %) only rounds to 8 bits
+    assert colorize.LabPatchDataset(folders, 32, 64, seed=3).ab_values().shape[1] == 2
