@@ -123,3 +123,29 @@ def test_classification_pipeline_takes_hints_and_decodes_by_annealed_mean():
     assert not regression.takes_hints
     with pytest.raises(InputError, match="takes no colour hints"):
         regression(gray, hints=[(1, 1, (0, 0, 0))])
+
+
+def test_spread_hints_honours_each_hint_and_fades_with_distance_and_tone():
+    import torch
+
+    ab = torch.zeros(1, 2, 40, 60)
+    light = torch.full((1, 1, 40, 60), 0.5)
+    light[..., 30:] = 0.9  # a brighter right part: another object
+    points = cb.parse_hints([(10, 20, (200, 40, 40))], (60, 40))
+    out = cb.spread_hints(ab, light, points, reach=0.1, tone=0.1, prior=0.05)
+    target = torch.as_tensor(points[0][2])
+    assert torch.allclose(out[0, :, 20, 10], target, atol=0.05 * target.abs().max())  # honoured where given
+    near, across_edge = out[0, :, 20, 25].abs().sum(), out[0, :, 20, 35].abs().sum()
+    assert near > 10 * across_edge  # same distance class, other lightness: the colour stops at the edge
+    assert out[0, :, 39, 0].abs().sum() < near  # fades with distance
+    assert torch.equal(cb.spread_hints(ab, light, []), ab)
+    settled = cb.spread_hints(out, light, points, reach=0.1, tone=0.1, prior=0.05)  # residual ~0: little changes
+    assert (settled - out).abs().max() < 0.1 * (out - ab).abs().max()
+
+
+def test_parse_hints_names_the_bad_hint():
+    assert cb.parse_hints(None, (10, 10)) == []
+    ((u, v, ab),) = cb.parse_hints([(5, 2.5, (255, 0, 0))], (10, 10))
+    assert (u, v) == (0.5, 0.25) and ab[0] > 0.5  # red: a strongly positive
+    with pytest.raises(InputError, match="hint 1 at"):
+        cb.parse_hints([(1, 1, (0, 0, 0)), (10, 0, (0, 0, 0))], (10, 10))
