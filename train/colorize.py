@@ -52,6 +52,19 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
     parser.add_argument(
+        "--upsampling",
+        default="bicubic",
+        choices=["bicubic", "guided"],
+        help="decoding: how the working-size ab reaches the photo's size (guided: zoo.pipelines.colorize."
+        "guided_upsample, along the photo's edges)",
+    )
+    parser.add_argument(
+        "--hint-spread",
+        default="",
+        help="decoding: 'reach,tone,prior' of zoo.colorbins.spread_hints, which blends the hints' residuals into the "
+        "decoded ab along similar lightness ('' : off)",
+    )
+    parser.add_argument(
         "--head-stride",
         type=int,
         default=1,
@@ -372,10 +385,24 @@ class ColorizeTask(engine.Task):
         from zoo.pipelines import ColorizePipeline
 
         options = {"working_size": self.args.working_size, "protocol": "colorize", "precision": "auto"}
-        if self.args.loss == "classification":
-            options["temperature"] = self.args.temperature
+        options.update(self.decoding())
         options["method"] = self.loss_name()  # how the colorize card labels this run among the loss variants
         return ColorizePipeline({"model": nets["generator"]}, options=options)
+
+    def decoding(self) -> dict:
+        """The decoding choices (``--temperature`` for classification, ``--upsampling``, ``--hint-spread``) as
+        pipeline options; defaults are left out, so older models keep their pipeline.json."""
+        a = self.args
+        options: dict = {"temperature": a.temperature} if a.loss == "classification" else {}
+        if a.upsampling != "bicubic":
+            options["upsampling"] = a.upsampling
+        if a.hint_spread:
+            try:
+                reach, tone, prior = (float(value) for value in a.hint_spread.split(","))
+            except ValueError as error:
+                raise engine.TrainingError(f"--hint-spread takes 'reach,tone,prior', got {a.hint_spread!r}") from error
+            options["hint_spread"] = {"reach": reach, "tone": tone, "prior": prior}
+        return options
 
     def loss_name(self) -> str:
         a = self.args

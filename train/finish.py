@@ -168,6 +168,21 @@ def evaluate_and_card(
         say(f"published: {where}")
 
 
+def apply_decoding(final: Path, options: dict[str, Any]) -> None:
+    """Set decoding ``options`` in ``final``'s pipeline.json, then rewrite its golden output and checksums."""
+    from zoo.hub import write_manifest
+    from zoo.pipelines import load_pipeline
+    from zoo.pipelines.base import PIPELINE_FILE
+
+    config_path = final / PIPELINE_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["options"] = {**config.get("options", {}), **options}
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    (final / "checksums.json").unlink(missing_ok=True)  # the old manifest would refuse the edited config
+    load_pipeline(final).write_golden(final)
+    write_manifest(final)
+
+
 def evaluate_only(task: Task) -> Path:
     """--eval-only: re-run the protocol and rebuild the card of an existing ``final/`` (e.g. once a baseline the
     card compares with has been trained), keeping the training facts recorded when the run finished."""
@@ -180,6 +195,11 @@ def evaluate_only(task: Task) -> Path:
         raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE})")
     state = json.loads(recorded.read_text(encoding="utf-8"))
     pipe = load_pipeline(final, name=args.name)
+    changed = {key: value for key, value in task.decoding().items() if pipe.options.get(key) != value}
+    if changed:
+        apply_decoding(final, changed)
+        pipe = load_pipeline(final, name=args.name)
+        print(f"decoding options now {changed} (pipeline.json, golden output and checksums rewritten)")
     # Runs recorded before card_info was kept fall back to asking the task, which then must not need build().
     evaluate_and_card(task, pipe, final, state["training"], state["images"], card_info=state.get("card_info"))
     return final

@@ -44,6 +44,12 @@ class Task:
         """The task pipeline (zoo.pipelines) wrapping the trained networks."""
         raise NotImplementedError
 
+    def decoding(self) -> dict[str, Any]:
+        """Pipeline options that are decoding choices, not training (e.g. a colouriser's temperature): ``pipeline``
+        includes them, and ``--eval-only`` applies the current ones to the finished model (rewriting its
+        pipeline.json, golden output and checksums), so a decoding chosen by measurement needs no retraining."""
+        return {}
+
     def evaluate(self, pipe: Any) -> tuple[list[Any], str]:
         """(EvalRecords, notes) on the task's test split, by the pipeline's fixed protocol (zoo.protocols)."""
         from zoo.protocols import evaluate

@@ -252,6 +252,19 @@ def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, d
     assert "ab classification" in pipe.options["method"] and "simulated hints" in pipe.options["method"]
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert ("critic" in history[-1]) == (gan_weight != "0")
+    if head_stride != "4":
+        return
+    # The decoding is chosen after training: --eval-only applies new decoding flags to the finished model.
+    before = pipe(gray, hints=[(5, 5, (250, 20, 20))])
+    flags = ["--loss", "classification", "--hints", "5", "--temperature", "0.7", "--upsampling", "guided",
+             "--hint-spread", "0.1,0.1,0.3"]  # fmt: skip
+    run("colorize", tmp_path / "run", data_root, *flags, "--eval-only")
+    options = json.loads((final / "pipeline.json").read_text())["options"]
+    assert options["temperature"] == 0.7 and options["upsampling"] == "guided"
+    assert options["hint_spread"] == {"reach": 0.1, "tone": 0.1, "prior": 0.3}
+    validate(final)  # golden output and checksums were rewritten with the new decoding
+    after = zoo.load(final)(gray, hints=[(5, 5, (250, 20, 20))])
+    assert np.abs(np.asarray(after, dtype=float) - np.asarray(before, dtype=float)).max() > 0
 
 
 def test_colorize_degraded_input_changes_only_the_gray_input(data_root):
