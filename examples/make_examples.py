@@ -130,8 +130,9 @@ def build() -> dict[str, Image.Image]:
     }
 
 
-# The Restore tab's examples, and the Colorize tab's old print: real photos (Kodak24, released by Kodak for unrestricted use; the 500x500 copies in
-# ../shared/data/kodak24) with real damage made by zoo.degradations, saved as the JPEG files a visitor would upload.
+# The Restore tab's examples, and the Colorize tab's old print: real photos (Kodak24, released by Kodak for
+# unrestricted use; the 500x500 copies in ../shared/data/kodak24) with real damage made by zoo.degradations, saved as
+# the JPEG files a visitor would upload.
 # (file, Kodak image, what is done, final JPEG quality)
 RESTORE_EXAMPLES = (
     ("restore/parrots_jpeg_q15.jpg", "kodim23.png", "jpeg", 15),

@@ -52,6 +52,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--temperature", type=float, default=0.38, help="annealed-mean temperature (classification)")
     parser.add_argument(
+        "--saturation",
+        type=float,
+        default=1.0,
+        help="decoding (classification): the annealed mean's ab times this (below 1: fewer loud wrong colours)",
+    )
+    parser.add_argument(
         "--upsampling",
         default="bicubic",
         choices=["bicubic", "guided"],
@@ -390,10 +396,12 @@ class ColorizeTask(engine.Task):
         return ColorizePipeline({"model": nets["generator"]}, options=options)
 
     def decoding(self) -> dict:
-        """The decoding choices (``--temperature`` for classification, ``--upsampling``, ``--hint-spread``) as
-        pipeline options; defaults are left out, so older models keep their pipeline.json."""
+        """The decoding choices (``--temperature`` and ``--saturation`` for classification, ``--upsampling``,
+        ``--hint-spread``) as pipeline options; defaults are left out, so older models keep their pipeline.json."""
         a = self.args
         options: dict = {"temperature": a.temperature} if a.loss == "classification" else {}
+        if a.loss == "classification" and a.saturation != 1.0:
+            options["saturation"] = a.saturation
         if a.upsampling != "bicubic":
             options["upsampling"] = a.upsampling
         if a.hint_spread:

@@ -5,10 +5,11 @@ None of these needs retraining: they are pipeline options that ``--eval-only`` a
     PYTHONPATH=. .venv/bin/python tools/probes/colorize_decoding.py outputs/colorize-hints/final \\
         T=0.38 T=0.62,up=guided T=0.62,spread=0.1:0.1:0.3
 
-A setting is comma-separated ``T=<temperature>``, ``up=<bicubic|guided>``, ``guide=<radius>:<eps>``,
-``spread=<reach>:<tone>:<prior>``; the rest stay at the model's own options. Per setting it prints the validation
-numbers (PSNR, gain over gray, colourfulness ratio, hue spread ratio, ab AuC) and, for a model taking hints, the PSNR
-with 10 simulated hints (the hint protocol's sampling, ``zoo.protocols.restoration.measure.colour_hints``).
+A setting is comma-separated ``T=<temperature>``, ``sat=<saturation>``, ``up=<bicubic|guided>``,
+``guide=<radius>:<eps>``, ``spread=<reach>:<tone>:<prior>``; the rest stay at the model's own options. Per setting
+it prints the validation numbers (PSNR, gain over gray, colourfulness ratio, hue spread ratio, ab AuC) and, for a
+model taking hints, the PSNR with 10 simulated hints (the hint protocol's sampling,
+``zoo.protocols.restoration.measure.colour_hints``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def apply(pipe, setting: str, base: dict) -> None:
         key, value = part.split("=")
         if key == "T":
             pipe.options["temperature"] = float(value)
+        elif key == "sat":
+            pipe.options["saturation"] = float(value)
         elif key == "up":
             pipe.options["upsampling"] = value
         elif key == "guide":

@@ -93,12 +93,13 @@ class ColorizePipeline(Pipeline):
         return {"radius": int(self.options.get("guide_radius", 1)), "eps": float(self.options.get("guide_eps", 1e-2))}
 
     def decode(self, out: torch.Tensor) -> torch.Tensor:
-        """The network's output -> ``[N, 2, h, w]`` ab / 110: regression as it is; bin logits by the annealed mean."""
+        """The network's output -> ``[N, 2, h, w]`` ab / 110: regression as it is; bin logits by the annealed mean,
+        times ``options["saturation"]`` (default 1: a value below 1 trades colourfulness for fewer loud mistakes)."""
         if getattr(self.models["model"].config, "head", "regression") != "classification":
             return out
         from zoo.colorbins import decode_logits
 
-        return decode_logits(out, self.temperature)
+        return decode_logits(out, self.temperature) * float(self.options.get("saturation", 1.0))
 
     @torch.no_grad()
     def predict_ab(self, light: np.ndarray, hints: list | None = None) -> np.ndarray:
