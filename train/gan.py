@@ -6,9 +6,20 @@ python -m train.gan --config gan-fashion    # class-conditional DCGAN on Fashion
 python -m train.gan --config gan-toy        # 2-D toy GAN: points on y = sin(x)
 
 The course's GAN hacks are built in or flags: tanh output and LeakyReLU/dropout in D (the nets), one-sided label
-smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes). Logged each step: ``loss_d``, ``loss_g``
-and D's accuracy on real and on fake images separately (``d_acc_real``, ``d_acc_fake``): both pinned at 1.0 means D
-has won and G gets no signal; both near 0.5 for long stretches is the healthy tug of war.
+smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes).
+
+The course's diagnostics, logged each step (history.json, TensorBoard) and drawn on the card
+(``images/training_curves.png``):
+
+- ``loss_d``, ``loss_g``: both players' losses;
+- ``d_real`` = D(x) and ``d_fake`` = D(G(z)): D's mean probability of "real" for real and for generated images (before
+  D's update this step); D(x) near 1 with D(G(z)) near 0 means D has won and G gets no signal;
+- ``d_acc_real``, ``d_acc_fake``: D's accuracy on real and on fake images separately: both pinned at 1.0 is D winning,
+  both near 0.5 for long stretches is the healthy tug of war;
+- ``spread_fake`` and ``spread_real``: the mode-collapse indicator, the per-pixel standard deviation across the batch's
+  generated images that share a label (all of them for an unconditional GAN), averaged, beside the same for the real
+  images: a generator that collapses to one image per class drives ``spread_fake`` toward 0 while ``spread_real``
+  stays put.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -70,6 +82,24 @@ class PointDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return {"image": self.points[index]}
+
+
+def spread(x: torch.Tensor, labels: torch.Tensor | None = None) -> float:
+    """Mode-collapse indicator: the standard deviation of every element across the items of ``x`` (``[N, ...]``) that
+    share a label (all of ``x`` without labels), averaged over elements and over the labels present at least twice;
+    0 when every label's items are identical. NaN when no label has two items."""
+    x = x.detach().float().flatten(1)
+    groups = [x] if labels is None else [x[labels == label] for label in labels.unique()]
+    values = [group.std(dim=0, unbiased=False).mean() for group in groups if len(group) >= 2]
+    return float(torch.stack(values).mean()) if values else math.nan
+
+
+CURVE_PANELS = [
+    ("losses", ["loss_d", "loss_g"], None),
+    ("D(x) and D(G(z)): D's mean probability of real", ["d_real", "d_fake"], (0.0, 1.0)),
+    ("D's accuracy on real and on fake", ["d_acc_real", "d_acc_fake"], (0.0, 1.0)),
+    ("spread per label (0 = mode collapse)", ["spread_fake", "spread_real"], (0.0, None)),
+]
 
 
 class GANTask(engine.Task):
@@ -162,12 +192,27 @@ class GANTask(engine.Task):
         # D's verdict threshold is the midpoint of its two targets (0.45 with smoothing): at equilibrium D outputs
         # real_label / 2 everywhere, so both accuracies hover around 0.5 instead of flipping to 0 and 1.
         threshold = math.log(self.args.real_label / (2 - self.args.real_label))
-        return {
-            "loss_d": loss_d.item(),
-            "loss_g": loss_g.item(),
-            "d_acc_real": (d_real.detach() > threshold).float().mean().item(),
-            "d_acc_fake": (d_fake.detach() <= threshold).float().mean().item(),
-        } | logs
+        return (
+            {
+                "loss_d": loss_d.item(),
+                "loss_g": loss_g.item(),
+                "d_real": torch.sigmoid(d_real.detach()).mean().item(),
+                "d_fake": torch.sigmoid(d_fake.detach()).mean().item(),
+                "d_acc_real": (d_real.detach() > threshold).float().mean().item(),
+                "d_acc_fake": (d_fake.detach() <= threshold).float().mean().item(),
+            }
+            | logs
+            | self.spreads(fake, fake_labels, real, batch)
+        )
+
+    def spreads(self, fake, fake_labels, real, batch) -> dict[str, float]:
+        """``spread_fake`` and ``spread_real`` of this batch; left out of the step's logs (not logged as NaN) when
+        no label occurs twice in it (small batches of many classes)."""
+        values = {
+            "spread_fake": spread(fake, fake_labels),
+            "spread_real": spread(real, batch["label"] if self.labels else None),
+        }
+        return values if all(math.isfinite(v) for v in values.values()) else {}
 
     @property
     def latent_dim(self) -> int:
@@ -183,6 +228,15 @@ class GANTask(engine.Task):
             rows = [image for label in range(len(self.labels)) for image in pipe.sample(10, seed=0, label=label)]
             return image_grid(rows, columns=10)
         return image_grid(pipe.sample(64, seed=0), columns=8)
+
+    def figures(self, history):
+        """The diagnostics of the module docstring, one panel per pair of curves (the card's training curves)."""
+        from zoo.pipelines.generative import TRAINING_CURVES
+        from zoo.plots import curves_plot
+
+        if not any("d_real" in row for row in history):
+            return []
+        return [(Path(TRAINING_CURVES).name, "GAN training diagnostics", curves_plot(history, CURVE_PANELS))]
 
     def pipeline(self, nets):
         from zoo.pipelines import GANPipeline, ToyGANPipeline

@@ -4,13 +4,16 @@ GAN step that moves both networks, and the recipes."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
+from PIL import Image
 
 import zoo
 from train import autoencoder, classifier, engine, gan
 from zoo.cards import check_card
+from zoo.plots import COLOURS
 
 from .conftest import DIGITS
 
@@ -102,18 +105,45 @@ def test_one_gan_step_moves_both_networks_and_keeps_losses_finite(flags, data_di
 
     torch.manual_seed(0)
     task = _task(gan.GANTask, gan.add_flags, "gan", [*flags, "--data-dir", str(data_dir), "--toy-points", "64"])
-    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=8)))
+    # 20 items of 10 classes: every label occurs twice, so the spreads are measured
+    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=20)))
     before = {k: [p.detach().clone() for p in net.parameters()] for k, net in task.nets.items()}
     for net in task.nets.values():
         net.train()
     logs = task.training_step(batch, Accelerator(cpu=True), 0)
     extra = {"d_class_acc_real", "g_class_acc"} if flags is AC_GAN else set()
-    assert set(logs) == {"loss_d", "loss_g", "d_acc_real", "d_acc_fake"} | extra
+    diagnostics = {"d_real", "d_fake", "d_acc_real", "d_acc_fake", "spread_fake", "spread_real"}
+    assert set(logs) == {"loss_d", "loss_g"} | diagnostics | extra
     assert all(torch.isfinite(torch.tensor(v)) for v in logs.values())
-    assert 0 <= logs["d_acc_real"] <= 1 and 0 <= logs["d_acc_fake"] <= 1
+    assert all(0 <= logs[key] <= 1 for key in ("d_real", "d_fake", "d_acc_real", "d_acc_fake"))
+    assert logs["spread_real"] > 0 and logs["spread_fake"] > 0
     for key, net in task.nets.items():
         changed = [not torch.equal(a, b.detach()) for a, b in zip(before[key], net.parameters(), strict=True)]
         assert all(changed), f"{key}: {changed.count(False)} of {len(changed)} parameter tensors did not move"
+
+
+def test_spread_sees_collapse_within_a_label_that_the_whole_batch_hides():
+    varied = torch.rand(12, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(12) % 3
+    collapsed = varied[labels]  # one image per label: the batch varies, each label does not
+    assert gan.spread(varied, labels) > 0.2 and gan.spread(varied) > 0.2
+    assert gan.spread(collapsed) > 0.2 and gan.spread(collapsed, labels) == 0.0
+    assert math.isnan(gan.spread(varied[:3], labels[:3]))  # no label twice: nothing to measure
+
+
+def test_gan_card_draws_the_diagnostics(data_dir, classifier_folder, tmp_path):
+    out = tmp_path / "cgan"
+    argv = [*TINY, *AC_GAN, "--latent-dim", "8", "--name", "cgan-mnist", "--evaluator", str(classifier_folder)]
+    assert gan.main([*argv, "--data-dir", str(data_dir), "--output-dir", str(out)]) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert all({"d_real", "d_fake"} <= row.keys() for row in history)
+    assert any({"spread_fake", "spread_real"} <= row.keys() for row in history)
+    curves = out / "final" / "images" / "training_curves.png"
+    card = (out / "final" / "README.md").read_text()
+    assert curves.is_file() and "images/training_curves.png" in card
+    with Image.open(curves) as image:
+        colours = {colour for _, colour in image.convert("RGB").getcolors(1 << 16)}
+    assert set(COLOURS[:2]) <= colours  # both curves of a panel drawn, each in its own colour
 
 
 def test_class_head_without_projection_is_a_clear_error(data_dir, tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from zoo.pipelines.images import image_grid, open_image, tensors_to_images, to_a
 
 MAX_SAMPLES = 1024  # per call: bounded so a request cannot exhaust memory
 MAX_STEPS = 256
+# The card's figure of a GAN's training diagnostics (losses, D(x), D(G(z)), D's accuracies, spread per label), written
+# by train/gan.py into every checkpoint it trains; checkpoints published before it have none.
+TRAINING_CURVES = "images/training_curves.png"
 
 
 def _count(n: Any, what: str, limit: int) -> int:
@@ -215,6 +219,12 @@ class GANPipeline(Pipeline):
         if not 0 <= index < len(self.labels):
             raise InputError(f"label must be between 0 and {len(self.labels) - 1}, got {index}")
         return torch.full((n,), index, dtype=torch.long)
+
+    @property
+    def training_curves(self) -> Path | None:
+        """The checkpoint's image of its training diagnostics (``TRAINING_CURVES``), or None when it has none."""
+        path = self.folder / TRAINING_CURVES if self.folder is not None else None
+        return path if path is not None and path.is_file() else None
 
     def latents(self, n: int, seed: int) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(_seed(seed)))
