@@ -106,12 +106,27 @@ def _add_hint_colorizer(data: dict) -> None:
         data["models"].append(row)
 
 
+WITH_TRAINING_CURVES = ("cgan-mnist",)  # checkpoints trained with the GAN diagnostics; the other GANs predate them
+
+
+def training_curves():
+    """The diagnostics figure train/gan.py draws, from a made-up history of 20 logging steps."""
+    from train.gan import CURVE_PANELS
+    from zoo.plots import curves_plot
+
+    keys = [key for _, keys, _ in CURVE_PANELS for key in keys]
+    history = [{"step": 10 * (k + 1), **{key: 0.5 + 0.02 * k * (-1) ** n for n, key in enumerate(keys)}}
+               for k in range(20)]  # fmt: skip
+    return curves_plot(history, CURVE_PANELS)
+
+
 def build_tiny_zoo(root: Path) -> SimpleNamespace:
     """Publish one tiny checkpoint per app task into ``root/mirror`` and record them in ``root/catalog.json``."""
     import torch
 
     from zoo import hub, registry
     from zoo.pipelines import pipeline_classes
+    from zoo.pipelines.generative import TRAINING_CURVES
 
     catalog = root / "catalog.json"
     data = json.loads(registry.CATALOG_PATH.read_text(encoding="utf-8"))
@@ -127,6 +142,9 @@ def build_tiny_zoo(root: Path) -> SimpleNamespace:
         for name, (pipeline_name, nets, options) in _networks().items():
             pipe = pipeline_classes()[pipeline_name](nets, options=options)
             folder = pipe.save_pretrained(root / "build" / name)
+            if name in WITH_TRAINING_CURVES:
+                (folder / TRAINING_CURVES).parent.mkdir(exist_ok=True)
+                training_curves().save(folder / TRAINING_CURVES)
             entry = registry.catalog(catalog)[name]
             hub.publish_to_mirror(folder, entry.repo_id)
             registry.update_entry(name, path=catalog, files=hub.file_hashes(folder), metrics={"test score": 1.5})

@@ -198,6 +198,18 @@ def test_gan_sampler_conditional_unconditional_and_toy(tiny_zoo):
     assert strip.size == (4 * 84 + 5 * 2, 84 + 4) and Path(gif).suffix == ".gif"
 
 
+def test_gan_tab_shows_the_training_curves_of_a_checkpoint_that_has_them(tiny_zoo):
+    shown = gan.gan_curves("cgan-mnist")  # trained with the diagnostics (tiny zoo: WITH_TRAINING_CURVES)
+    assert shown["visible"] is True
+    with Image.open(tiny_zoo.mirror / "imagezoo" / "cgan-mnist" / "images" / "training_curves.png") as card_image:
+        assert shown["value"].tobytes() == card_image.convert("RGB").tobytes()
+    for model in ("gan-mnist", None):  # published before the diagnostics; no model chosen
+        hidden = gan.gan_curves(model)
+        assert hidden["visible"] is False and hidden["value"] is None
+    with pytest.raises(gr.Error, match="Unknown model"):
+        gan.gan_curves("no-such-gan")
+
+
 def test_model_loads_once_for_concurrent_requests(tiny_zoo, monkeypatch):
     import zoo
 
