@@ -1,8 +1,9 @@
-"""Train the course's GANs: DCGAN on digits or clothing (optionally class-conditional) and the 2-D toy GAN.
+"""Train the course's GANs: DCGAN on digits, clothing or traffic signs (optionally class-conditional), the 2-D toy GAN.
 
 python -m train.gan --config gan-mnist      # unconditional DCGAN on MNIST
 python -m train.gan --config cgan-mnist     # class-conditional DCGAN, label = digit
 python -m train.gan --config gan-fashion    # class-conditional DCGAN on Fashion-MNIST
+python -m train.gan --config gan-signs      # class-conditional DCGAN, 32x32 colour, the four GTSRB signs (gtsrb4)
 python -m train.gan --config gan-toy        # 2-D toy GAN: points on y = sin(x)
 
 The course's GAN hacks are built in or flags: tanh output and LeakyReLU/dropout in D (the nets), one-sided label
@@ -114,10 +115,10 @@ class GANTask(engine.Task):
             discriminator = ToyDiscriminator(hidden=a.hidden)
             self.labels = []
         else:
-            from zoo.data import FASHION_CLASSES, MNIST_CLASSES
+            from zoo.data import class_names, image_shape
 
-            names = FASHION_CLASSES if "fashion" in (a.dataset or "mnist") else MNIST_CLASSES
-            self.labels = list(names) if a.conditional else []
+            channels, size = image_shape(a.dataset or "mnist")
+            self.labels = class_names(a.dataset or "mnist") if a.conditional else []
             classes = len(self.labels)
             if a.aux_class_weight and not (a.conditional and a.d_conditioning == "projection"):
                 raise engine.TrainingError("--aux-class-weight needs --conditional and --d-conditioning projection")
@@ -127,6 +128,8 @@ class GANTask(engine.Task):
                 ngf=a.ngf,
                 embed_dim=a.embed_dim,
                 label_injection=a.g_label_injection,
+                image_size=size,
+                out_channels=channels,
             )
             discriminator = DCGANDiscriminator(
                 num_classes=classes,
@@ -134,6 +137,8 @@ class GANTask(engine.Task):
                 dropout=a.dropout,
                 conditioning=a.d_conditioning,
                 auxiliary_classes=classes if a.aux_class_weight else 0,
+                image_size=size,
+                in_channels=channels,
             )
         if not 0.5 < a.real_label <= 1.0:
             raise engine.TrainingError(f"--real-label must be in (0.5, 1], got {a.real_label}")
@@ -146,9 +151,9 @@ class GANTask(engine.Task):
             from zoo.data import sine_points
 
             return PointDataset(sine_points(a.toy_points, seed=a.seed))
-        from zoo.data import ArrayImageDataset, load_mnist
+        from zoo.data import ArrayImageDataset, load_labelled
 
-        images, labels = load_mnist(a.dataset or "mnist", "train", a.data_dir)
+        images, labels = load_labelled(a.dataset or "mnist", "train", a.data_dir)
         return ArrayImageDataset(images[: a.train_limit], labels[: a.train_limit], signed=True)  # tanh range
 
     def training_step(self, batch, accelerator, step):

@@ -20,6 +20,7 @@ from tools.bench import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MNIST_LABELS = [str(k) for k in range(10)]
+SIGN_LABELS = ["speed limit 30", "speed limit 100", "stop", "no trucks"]  # zoo.data.SIGN_CLASSES (not imported here)
 
 
 def _networks() -> dict[str, tuple[str, dict, dict]]:
@@ -63,6 +64,9 @@ def _networks() -> dict[str, tuple[str, dict, dict]]:
         "gan-toy": ("ToyGANPipeline", {"model": ToyGenerator(hidden=8)}, {}),
         # last, so the random weights of the others stay those drawn before it existed
         "colorize-hints": ("ColorizePipeline", {"model": hint_colorizer()}, {"working_size": 32}),
+        "gan-signs": ("GANPipeline", {"model": DCGANGenerator(latent_dim=8, ngf=8, num_classes=4, embed_dim=4,
+                                                              image_size=32, out_channels=3)},
+                      {"labels": SIGN_LABELS, "dataset": "gtsrb4"}),
     }  # fmt: skip
 
 

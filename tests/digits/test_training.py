@@ -63,6 +63,31 @@ def test_smoke_run_writes_a_loadable_checkpoint_and_a_card(name, data_dir, class
     assert len(history) == 3 and all(torch.isfinite(torch.tensor(list(row.values()))).all() for row in history)
 
 
+def test_sign_judge_and_sign_gan_train_on_gtsrb4_crops(data_dir, tmp_path):
+    """classifier-signs then gan-signs, as the lead runs them: the judge's checkpoint scores the GAN's card."""
+    from zoo.data import SIGN_CLASSES
+
+    common = [*TINY, "--dataset", "gtsrb4", "--data-dir", str(data_dir)]
+    judge = tmp_path / "classifier-signs"
+    argv = [*common, "--width", "4", "--name", "classifier-signs", "--output-dir", str(judge)]
+    assert classifier.main(argv) == 0
+    pipe = zoo.load(judge / "final")
+    assert pipe.labels == SIGN_CLASSES and pipe.channels == 3 and pipe.image_size == 32
+    assert "accuracy" in (judge / "final" / "README.md").read_text()
+
+    out = tmp_path / "gan-signs"
+    argv = [*common, *AC_GAN, "--latent-dim", "8", "--name", "gan-signs", "--evaluator", str(judge / "final")]
+    assert gan.main([*argv, "--output-dir", str(out)]) == 0
+    pipe = zoo.load(out / "final")
+    assert pipe.labels == SIGN_CLASSES and pipe.options["dataset"] == "gtsrb4"
+    assert {(im.mode, im.size) for im in pipe.sample(2, seed=0, label="stop")} == {("RGB", (32, 32))}
+    assert pipe.training_curves == out / "final" / "images" / "training_curves.png"
+    labels = {m["name"] for r in check_card(out / "final" / "README.md")["model-index"][0]["results"]
+              for m in r["metrics"]}  # fmt: skip
+    assert {"label accuracy", "classifier-FID"} <= labels, labels
+    assert (out / "final" / "images" / "samples_by_label.png").is_file()
+
+
 def test_gan_without_evaluator_says_so_on_its_card(isolated_zoo, data_dir, tmp_path):
     out = tmp_path / "gan-fashion"
     argv = [*TINY, "--conditional", "--ngf", "4", "--ndf", "4", "--name", "gan-fashion", "--dataset", "fashion-mnist"]
@@ -165,7 +190,8 @@ def test_classifier_shift_augmentation_moves_content_without_wrapping():
 MY_RECIPES = {
     "ae-mnist": "autoencoder", "ae-mnist-conv": "autoencoder", "denoise-mnist": "autoencoder",
     "superres-mnist": "autoencoder", "gan-mnist": "gan", "cgan-mnist": "gan", "gan-fashion": "gan", "gan-toy": "gan",
-    "classifier-mnist": "classifier", "classifier-fashion": "classifier",
+    "classifier-mnist": "classifier", "classifier-fashion": "classifier", "gan-signs": "gan",
+    "classifier-signs": "classifier",
 }  # fmt: skip
 SCRIPTS = {"autoencoder": autoencoder, "gan": gan, "classifier": classifier}
 
