@@ -66,7 +66,7 @@ def test_the_shared_gtsrb4_folder():
         _, test_labels = load_gtsrb4("gtsrb4", "test")
     except DatasetError as error:
         missing(error)
-    # the counts of gtsrb4/README.md: speed limit 30, speed limit 100, stop, no trucks
+    # the counts of ../shared/data/gtsrb4/README.md: speed limit 30, speed limit 100, stop, no trucks
     assert list(np.bincount(train_labels)) == [1110, 720, 390, 210]
     assert list(np.bincount(test_labels)) == [240, 150, 88, 50]
     assert train_images.shape == (2430, 32, 32, 3) and 20 < train_images.mean() < 235
