@@ -29,6 +29,9 @@ RUNS = {
                       {"channels": 1, "image_size": 28, "protocol": "denoise-digits"}, "sigma=0.5 PSNR"),
     "superres-mnist": (autoencoder, ["--objective", "superres", "--base-channels", "4"], "SuperResolutionPipeline",
                        {"scale": 2, "channels": 1, "protocol": "superres-digits"}, "x2 SSIM"),
+    "superres-fashion": (autoencoder, ["--objective", "superres", "--base-channels", "4"], "SuperResolutionPipeline",
+                         {"scale": 2, "channels": 1, "protocol": "superres-digits", "dataset": "fashion-mnist"},
+                         "x2 PSNR"),
     "cgan-mnist": (gan, ["--conditional", "--ngf", "4", "--ndf", "4", "--latent-dim", "8", "--g-label-injection",
                          "map", "--d-conditioning", "projection", "--aux-class-weight", "1"], "GANPipeline",
                    {"labels": DIGITS}, "label accuracy"),
@@ -44,7 +47,7 @@ RUNS = {
 def test_smoke_run_writes_a_loadable_checkpoint_and_a_card(name, data_dir, classifier_folder, tmp_path):
     script, flags, pipeline_class, options, metric = RUNS[name]
     out = tmp_path / name
-    dataset = "synthetic" if name == "gan-toy" else "mnist"
+    dataset = {"gan-toy": "synthetic", "superres-fashion": "fashion-mnist"}.get(name, "mnist")
     evaluator = ["--evaluator", str(classifier_folder)] if script is gan and name != "gan-toy" else []
     argv = [*TINY, *flags, *evaluator, "--name", name, "--dataset", dataset, "--data-dir", str(data_dir)]
     assert script.main([*argv, "--output-dir", str(out)]) == 0
@@ -189,9 +192,9 @@ def test_classifier_shift_augmentation_moves_content_without_wrapping():
 
 MY_RECIPES = {
     "ae-mnist": "autoencoder", "ae-mnist-conv": "autoencoder", "denoise-mnist": "autoencoder",
-    "superres-mnist": "autoencoder", "gan-mnist": "gan", "cgan-mnist": "gan", "gan-fashion": "gan", "gan-toy": "gan",
-    "classifier-mnist": "classifier", "classifier-fashion": "classifier", "gan-signs": "gan",
-    "classifier-signs": "classifier",
+    "superres-mnist": "autoencoder", "superres-fashion": "autoencoder", "gan-mnist": "gan", "cgan-mnist": "gan",
+    "gan-fashion": "gan", "gan-toy": "gan", "gan-signs": "gan", "classifier-mnist": "classifier",
+    "classifier-fashion": "classifier", "classifier-signs": "classifier",
 }  # fmt: skip
 SCRIPTS = {"autoencoder": autoencoder, "gan": gan, "classifier": classifier}
 
