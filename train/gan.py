@@ -7,7 +7,9 @@ python -m train.gan --config gan-signs      # class-conditional DCGAN, 32x32 col
 python -m train.gan --config gan-toy        # 2-D toy GAN: points on y = sin(x)
 
 The course's GAN hacks are built in or flags: tanh output and LeakyReLU/dropout in D (the nets), one-sided label
-smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes).
+smoothing (``--real-label 0.9``), Adam 2e-4 with beta1 0.5 (the recipes); for a small training set (gan-signs: 2,430
+signs) DiffAugment's translation (``--d-augment-shift``, Zhao et al. 2020): D sees every image, real or generated,
+shifted by a few random pixels, so it cannot win by memorising the training images.
 
 The course's diagnostics, logged each step (history.json, TensorBoard) and drawn on the card
 (``images/training_curves.png``):
@@ -59,6 +61,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         help="AC-GAN: weight of a class head on D (cross-entropy on real images; G is pushed to the requested class)",
     )
     parser.add_argument("--dropout", type=float, default=0.3, help="dropout in D")
+    parser.add_argument(
+        "--d-augment-shift",
+        type=int,
+        default=0,
+        help="DiffAugment (translation): every image D sees, real or generated, in both players' steps, is shifted "
+        "by its own random offset of up to N pixels (zero fill), so that D cannot memorise a small training set",
+    )
     parser.add_argument(
         "--d-conditioning",
         default="channel",
@@ -140,6 +149,10 @@ class GANTask(engine.Task):
                 image_size=size,
                 in_channels=channels,
             )
+        if a.d_augment_shift and a.model == "toy":
+            raise engine.TrainingError("--d-augment-shift shifts images; the toy GAN's points take none")
+        if not 0 <= a.d_augment_shift < 8:
+            raise engine.TrainingError(f"--d-augment-shift must be 0-7 pixels, got {a.d_augment_shift}")
         if not 0.5 < a.real_label <= 1.0:
             raise engine.TrainingError(f"--real-label must be in (0.5, 1], got {a.real_label}")
         self.nets = {"generator": generator, "discriminator": discriminator}
@@ -169,12 +182,14 @@ class GANTask(engine.Task):
             fake_labels = torch.randint(0, len(self.labels), (n,), device=device)
             fake = generator(z, fake_labels)
             d_out = discriminator(
-                torch.cat([real, fake.detach()]), torch.cat([real_labels, fake_labels]), with_class_logits=bool(aux)
+                self.augment(torch.cat([real, fake.detach()])),
+                torch.cat([real_labels, fake_labels]),
+                with_class_logits=bool(aux),
             )
         else:
             fake_labels = None
             fake = generator(z)
-            d_out = discriminator(torch.cat([real, fake.detach()]))
+            d_out = discriminator(self.augment(torch.cat([real, fake.detach()])))
         d_out, d_classes = d_out if aux else (d_out, None)
         d_real, d_fake = d_out[:n], d_out[n:]
         # One-sided label smoothing: real targets are real_label (0.9), fake targets stay 0.
@@ -186,12 +201,13 @@ class GANTask(engine.Task):
 
         # G: the non-saturating loss, D (just updated) judging the same fakes with "real" targets.
         if aux:
-            d_gen, gen_classes = discriminator(fake, fake_labels, with_class_logits=True)
+            d_gen, gen_classes = discriminator(self.augment(fake), fake_labels, with_class_logits=True)
             loss_class = F.cross_entropy(gen_classes, fake_labels)
             loss_g = gan_loss(d_gen, True) + aux * loss_class
             logs["g_class_acc"] = (gen_classes.detach().argmax(1) == fake_labels).float().mean().item()
         else:
-            d_gen = discriminator(fake, fake_labels) if self.labels else discriminator(fake)
+            seen = self.augment(fake)
+            d_gen = discriminator(seen, fake_labels) if self.labels else discriminator(seen)
             loss_g = gan_loss(d_gen, True)
         self.optimize(accelerator, loss_g, "generator")
         # D's verdict threshold is the midpoint of its two targets (0.45 with smoothing): at equilibrium D outputs
@@ -209,6 +225,13 @@ class GANTask(engine.Task):
             | logs
             | self.spreads(fake, fake_labels, real, batch)
         )
+
+    def augment(self, images: torch.Tensor) -> torch.Tensor:
+        """--d-augment-shift: each image shifted by its own random offset (differentiable: G learns through it);
+        unchanged, and no random number drawn, without it."""
+        from train.classifier import random_shift
+
+        return random_shift(images, self.args.d_augment_shift)
 
     def spreads(self, fake, fake_labels, real, batch) -> dict[str, float]:
         """``spread_fake`` and ``spread_real`` of this batch; left out of the step's logs (not logged as NaN) when

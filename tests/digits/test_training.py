@@ -79,7 +79,8 @@ def test_sign_judge_and_sign_gan_train_on_gtsrb4_crops(data_dir, tmp_path):
     assert "accuracy" in (judge / "final" / "README.md").read_text()
 
     out = tmp_path / "gan-signs"
-    argv = [*common, *AC_GAN, "--latent-dim", "8", "--name", "gan-signs", "--evaluator", str(judge / "final")]
+    argv = [*common, *AC_GAN, "--latent-dim", "8", "--d-augment-shift", "2", "--name", "gan-signs",
+            "--evaluator", str(judge / "final")]  # fmt: skip
     assert gan.main([*argv, "--output-dir", str(out)]) == 0
     pipe = zoo.load(out / "final")
     assert pipe.labels == SIGN_CLASSES and pipe.options["dataset"] == "gtsrb4"
@@ -148,6 +149,32 @@ def test_one_gan_step_moves_both_networks_and_keeps_losses_finite(flags, data_di
     for key, net in task.nets.items():
         changed = [not torch.equal(a, b.detach()) for a, b in zip(before[key], net.parameters(), strict=True)]
         assert all(changed), f"{key}: {changed.count(False)} of {len(changed)} parameter tensors did not move"
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_d_augment_shift_shows_d_shifted_real_and_generated_images(shift, data_dir):
+    from accelerate import Accelerator
+
+    torch.manual_seed(0)
+    flags = [*AC_GAN, "--d-augment-shift", str(shift), "--data-dir", str(data_dir)]
+    task = _task(gan.GANTask, gan.add_flags, "gan", flags)
+    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=6)))
+    seen = []
+    discriminator = task.nets["discriminator"]
+    original_forward = discriminator.forward
+    discriminator.forward = lambda x, *args, **kwargs: seen.append(x.detach()) or original_forward(x, *args, **kwargs)
+    task.training_step(batch, Accelerator(cpu=True), 0)
+    real_seen = seen[0][:6]  # D's step: the real half first
+    padded = torch.nn.functional.pad(batch["image"], (2, 2, 2, 2))
+    for image, shown in zip(padded, real_seen, strict=True):
+        offsets = [(dy, dx) for dy in range(5) for dx in range(5)
+                   if torch.equal(image[:, dy : dy + 28, dx : dx + 28], shown)]  # fmt: skip
+        assert offsets, "D saw something other than a shift of the real image"
+    moved = sum(not torch.equal(a, b) for a, b in zip(batch["image"], real_seen, strict=True))
+    assert (moved == 0) if shift == 0 else (moved >= 3)  # seeded: all 6 move (each stays put with p = 1/25)
+    assert len(seen) == 2 and seen[1].shape == (6, 1, 28, 28)  # G's step: D sees the fakes (shifted alike)
+    with pytest.raises(engine.TrainingError, match="toy GAN"):
+        _task(gan.GANTask, gan.add_flags, "gan", ["--model", "toy", "--d-augment-shift", "2"])
 
 
 def test_spread_sees_collapse_within_a_label_that_the_whole_batch_hides():
