@@ -1,7 +1,8 @@
-"""Train the evaluator classifiers that score generated 28x28 images (classifier-FID, label accuracy of GAN cards).
+"""Train the evaluator classifiers that score generated images (classifier-FID, label accuracy of GAN cards).
 
-python -m train.classifier --config classifier-mnist     # digits
-python -m train.classifier --config classifier-fashion   # clothing
+python -m train.classifier --config classifier-mnist     # digits, 28x28 gray
+python -m train.classifier --config classifier-fashion   # clothing, 28x28 gray
+python -m train.classifier --config classifier-signs     # the four GTSRB traffic signs, 32x32 colour (gtsrb4)
 
 Publish them (``python -m zoo.publish outputs/classifier-mnist/final --name classifier-mnist --to mirror``) before the
 GANs are evaluated: the GAN protocol loads them with ``zoo.load``.
@@ -37,21 +38,24 @@ def random_shift(x: torch.Tensor, pixels: int, generator: torch.Generator | None
 
 class ClassifierTask(engine.Task):
     def build(self) -> None:
-        from zoo.data import FASHION_CLASSES, MNIST_CLASSES
+        from zoo.data import class_names, image_shape
         from zoo.nets import ImageClassifier
 
         a = self.args
-        self.labels = list(FASHION_CLASSES if "fashion" in (a.dataset or "mnist") else MNIST_CLASSES)
-        net = ImageClassifier(in_channels=1, num_classes=len(self.labels), image_size=28, width=a.width)
+        self.labels = class_names(a.dataset or "mnist")
+        channels, size = image_shape(a.dataset or "mnist")
+        net = ImageClassifier(in_channels=channels, num_classes=len(self.labels), image_size=size, width=a.width)
         self.nets = {"classifier": net}
         self.optimizers = {"classifier": self.adam(net)}
 
     def dataset(self):
-        from zoo.data import ArrayImageDataset, load_mnist
+        from zoo.data import ArrayImageDataset, load_labelled
 
-        images, labels = load_mnist(self.args.dataset or "mnist", "train", self.args.data_dir)
+        images, labels = load_labelled(self.args.dataset or "mnist", "train", self.args.data_dir)
         if labels.max(initial=0) >= len(self.labels):
-            raise engine.TrainingError(f"labels go up to {labels.max()}, but {self.args.dataset} has 10 classes")
+            raise engine.TrainingError(
+                f"labels go up to {labels.max()}, but {self.args.dataset} has {len(self.labels)} classes"
+            )
         return ArrayImageDataset(images[: self.args.train_limit], labels[: self.args.train_limit])
 
     def training_step(self, batch, accelerator, step):

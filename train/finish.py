@@ -100,6 +100,9 @@ def finish(
     if history:
         loss_plot(history).save(final / "images" / "losses.png")
         images.append({"alt": "training curves", "path": "images/losses.png"})
+    for filename, caption, figure in task.figures(history):
+        figure.save(final / "images" / filename)
+        images.append({"alt": caption, "path": f"images/{filename}"})
     write_json(final.parent / "history.json", history)
     entry = get_entry(args.name) if args.name else None
     command = "python -m train." + args.script + " " + " ".join(reproducible_argv(args.argv))

@@ -40,6 +40,11 @@ class Task:
         """A PIL image grid showing the current model (saved every --sample-steps and at the end), or None."""
         return None
 
+    def figures(self, history: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
+        """Extra figures of the run for the card, drawn from the logged ``history`` when the run finishes:
+        ``(file name under images/, caption, PIL image)``; ``[]`` (the default): only the plot of every scalar."""
+        return []
+
     def pipeline(self, nets: dict[str, torch.nn.Module]) -> Any:
         """The task pipeline (zoo.pipelines) wrapping the trained networks."""
         raise NotImplementedError

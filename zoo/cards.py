@@ -61,7 +61,7 @@ TASK_META: dict[str, dict[str, str]] = {
     },
     "gan": {
         "tag": "unconditional-image-generation",
-        "contract": "`sample`, `interpolate`, `labels`",
+        "contract": "`sample`, `interpolate`, `labels`, `training_curves`",
         "usage": "images = pipe.sample(16, seed=0, label=None)",
     },
 }

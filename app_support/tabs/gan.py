@@ -1,5 +1,7 @@
 """The GAN sampler tab: sample grids from a seed (per class for conditional models), fresh random seeds, and the
-walk between two seeds' latents; the toy 2-D GAN draws its points against y = sin(x)."""
+walk between two seeds' latents; the toy 2-D GAN draws its points against y = sin(x). Beside the samples, the model's
+training diagnostics (its card's curves of both losses, D(x), D(G(z)), D's accuracies and the spread per label) when
+its checkpoint has them."""
 
 from __future__ import annotations
 
@@ -25,6 +27,19 @@ def gan_model_info(model: str | None, progress: gr.Progress = PROGRESS) -> tuple
     kind = "toy 2-D GAN: its points against y = sin(x)" if toy else ("conditional" if labels else "unconditional")
     dropdown = gr.update(choices=["any", *labels], value="any", interactive=bool(labels))
     return f"{tab_notice('gan', pipe.name)}\n\nThis model is {kind}.", dropdown
+
+
+@user_errors
+def gan_curves(model: str | None, progress: gr.Progress = PROGRESS) -> Any:
+    """The chosen GAN's training diagnostics (the card's image), hidden for a checkpoint published without them."""
+    hidden = gr.update(value=None, visible=False)
+    if not model:
+        return hidden
+    path = pipeline("gan", model, progress).training_curves
+    if path is None:
+        return hidden
+    with Image.open(path) as image:
+        return gr.update(value=image.convert("RGB"), visible=True)
 
 
 def _label(pipe: Any, label: str | None) -> str | None:
@@ -99,6 +114,8 @@ def build(tab: gr.Tab) -> tuple[gr.Markdown, gr.Dropdown]:
         with gr.Column():
             samples = image_output("Samples (PNG)", "gan-samples")
             info = gr.Markdown(elem_id="gan-info")
+        with gr.Column():
+            curves = image_output("How it trained (from its card)", "gan-curves", visible=False)
     with gr.Row():
         seed_a = gr.Number(0, precision=0, minimum=0, label="Seed A")
         seed_b = gr.Number(1, precision=0, minimum=0, label="Seed B")
@@ -110,6 +127,7 @@ def build(tab: gr.Tab) -> tuple[gr.Markdown, gr.Dropdown]:
     options = queued("gan")
     tab.select(gan_model_info, [model], [notice, label], api_name="gan_tab", **options)
     model.change(gan_model_info, [model], [notice, label], api_name="gan_model_info", **options)
+    gr.on([tab.select, model.change], gan_curves, [model], [curves], api_name="gan_curves", **options)
     run.click(gan_sample, [model, seed, count, label], [samples, info], api_name="gan_sample", **options)
     randomise.click(gan_randomise, [model, count, label], [seed, samples, info], api_name="gan_randomise", **options)
     interpolate_run.click(

@@ -20,6 +20,7 @@ from tools.bench import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MNIST_LABELS = [str(k) for k in range(10)]
+SIGN_LABELS = ["speed limit 30", "speed limit 100", "stop", "no trucks"]  # zoo.data.SIGN_CLASSES (not imported here)
 
 
 def _networks() -> dict[str, tuple[str, dict, dict]]:
@@ -63,6 +64,9 @@ def _networks() -> dict[str, tuple[str, dict, dict]]:
         "gan-toy": ("ToyGANPipeline", {"model": ToyGenerator(hidden=8)}, {}),
         # last, so the random weights of the others stay those drawn before it existed
         "colorize-hints": ("ColorizePipeline", {"model": hint_colorizer()}, {"working_size": 32}),
+        "gan-signs": ("GANPipeline", {"model": DCGANGenerator(latent_dim=8, ngf=8, num_classes=4, embed_dim=4,
+                                                              image_size=32, out_channels=3)},
+                      {"labels": SIGN_LABELS, "dataset": "gtsrb4"}),
     }  # fmt: skip
 
 
@@ -106,12 +110,27 @@ def _add_hint_colorizer(data: dict) -> None:
         data["models"].append(row)
 
 
+WITH_TRAINING_CURVES = ("cgan-mnist",)  # checkpoints trained with the GAN diagnostics; the other GANs predate them
+
+
+def training_curves():
+    """The diagnostics figure train/gan.py draws, from a made-up history of 20 logging steps."""
+    from train.gan import CURVE_PANELS
+    from zoo.plots import curves_plot
+
+    keys = [key for _, keys, _ in CURVE_PANELS for key in keys]
+    history = [{"step": 10 * (k + 1), **{key: 0.5 + 0.02 * k * (-1) ** n for n, key in enumerate(keys)}}
+               for k in range(20)]  # fmt: skip
+    return curves_plot(history, CURVE_PANELS)
+
+
 def build_tiny_zoo(root: Path) -> SimpleNamespace:
     """Publish one tiny checkpoint per app task into ``root/mirror`` and record them in ``root/catalog.json``."""
     import torch
 
     from zoo import hub, registry
     from zoo.pipelines import pipeline_classes
+    from zoo.pipelines.generative import TRAINING_CURVES
 
     catalog = root / "catalog.json"
     data = json.loads(registry.CATALOG_PATH.read_text(encoding="utf-8"))
@@ -127,6 +146,9 @@ def build_tiny_zoo(root: Path) -> SimpleNamespace:
         for name, (pipeline_name, nets, options) in _networks().items():
             pipe = pipeline_classes()[pipeline_name](nets, options=options)
             folder = pipe.save_pretrained(root / "build" / name)
+            if name in WITH_TRAINING_CURVES:
+                (folder / TRAINING_CURVES).parent.mkdir(exist_ok=True)
+                training_curves().save(folder / TRAINING_CURVES)
             entry = registry.catalog(catalog)[name]
             hub.publish_to_mirror(folder, entry.repo_id)
             registry.update_entry(name, path=catalog, files=hub.file_hashes(folder), metrics={"test score": 1.5})

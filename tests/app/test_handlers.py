@@ -198,6 +198,28 @@ def test_gan_sampler_conditional_unconditional_and_toy(tiny_zoo):
     assert strip.size == (4 * 84 + 5 * 2, 84 + 4) and Path(gif).suffix == ".gif"
 
 
+def test_gan_tab_offers_the_traffic_signs_by_class_name(tiny_zoo):
+    info, dropdown = gan.gan_model_info("gan-signs")
+    assert dropdown["choices"] == ["any", "speed limit 30", "speed limit 100", "stop", "no trucks"]
+    assert "conditional" in info
+    grid, info = gan.gan_sample("gan-signs", 5, 4, "stop")
+    assert_picture(grid, (2 * 96 + 3 * 2, 2 * 96 + 3 * 2), "RGB") and "class stop" in info  # 32 px x 3
+    with pytest.raises(gr.Error, match="Class must be one of"):
+        gan.gan_sample("gan-signs", 5, 4, "yield")
+
+
+def test_gan_tab_shows_the_training_curves_of_a_checkpoint_that_has_them(tiny_zoo):
+    shown = gan.gan_curves("cgan-mnist")  # trained with the diagnostics (tiny zoo: WITH_TRAINING_CURVES)
+    assert shown["visible"] is True
+    with Image.open(tiny_zoo.mirror / "imagezoo" / "cgan-mnist" / "images" / "training_curves.png") as card_image:
+        assert shown["value"].tobytes() == card_image.convert("RGB").tobytes()
+    for model in ("gan-mnist", None):  # published before the diagnostics; no model chosen
+        hidden = gan.gan_curves(model)
+        assert hidden["visible"] is False and hidden["value"] is None
+    with pytest.raises(gr.Error, match="Unknown model"):
+        gan.gan_curves("no-such-gan")
+
+
 def test_model_loads_once_for_concurrent_requests(tiny_zoo, monkeypatch):
     import zoo
 

@@ -44,6 +44,7 @@ def calls() -> dict[str, tuple[list, dict[int, list]]]:
         "/cyclegan": (["cyclegan-shapes", example("cyclegan/square.png"), "BtoA"], {2: BAD_CHOICES}),
         "/gan_sample": (["cgan-mnist", 7, 4, "5"], {1: BAD_NUMBERS, 2: BAD_NUMBERS, 3: BAD_CHOICES}),
         "/gan_randomise": (["gan-mnist", 4, "any"], {1: BAD_NUMBERS}),
+        "/gan_curves": (["cgan-mnist"], {}),
         "/gan_interpolate": (["gan-mnist", 1, 2, 5, "any"], {1: BAD_NUMBERS, 2: BAD_NUMBERS, 3: BAD_NUMBERS}),
         "/vae_decode": (["vae-mnist", 1.0, -1.0, 0, 0, 0, 0], {1: BAD_LATENTS, 2: BAD_LATENTS}),
         "/vae_random": (["vae-mnist", 3], {1: BAD_NUMBERS}),

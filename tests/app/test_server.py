@@ -19,7 +19,8 @@ EXAMPLES = APP_PATH.parent / "examples"
 MODEL_EVENTS = {
     "/restore", "/denoise", "/colorize", "/colorize_hints", "/super_resolve", "/pix2pix", "/pix2pix_painting",
     "/cyclegan", "/vae_tab", "/vae_model_info", "/vae_decode", "/vae_random", "/vae_manifold", "/vae_scatter",
-    "/vae_interpolate", "/gan_tab", "/gan_model_info", "/gan_sample", "/gan_randomise", "/gan_interpolate",
+    "/vae_interpolate", "/gan_tab", "/gan_model_info", "/gan_curves", "/gan_sample", "/gan_randomise",
+    "/gan_interpolate",
 }  # fmt: skip
 UI_EVENTS = {
     "/restore_notice", "/denoise_notice", "/colorize_notice", "/colorize_hints_note", "/super_resolution_notice",
@@ -187,6 +188,10 @@ def test_gan_tab(client):
     assert "conditional" in info and label["value"] == "any" and len(label["choices"]) == 11
     info, _ = client.predict("gan-mnist", api_name="/gan_tab")
     assert "unconditional" in info
+    shown = client.predict("cgan-mnist", api_name="/gan_curves")  # its card's training diagnostics
+    assert shown["visible"] is True and picture(shown["value"], mode="RGB")
+    hidden = client.predict("gan-mnist", api_name="/gan_curves")  # a checkpoint from before them
+    assert hidden["visible"] is False and hidden["value"] is None
     grid, info = client.predict("cgan-mnist", 7, 4, "5", api_name="/gan_sample")
     picture(grid, (2 * 84 + 3 * 2, 2 * 84 + 3 * 2), "L")
     with pytest.raises(AppError, match=r"Class must be one of 'any', '0', .*; got 'dog'"):

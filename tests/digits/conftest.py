@@ -1,4 +1,5 @@
-"""Tiny MNIST-format data (idx files in tmp) and tiny, untrained 28x28-family pipelines, built in seconds."""
+"""Tiny MNIST-format data (idx files in tmp), a tiny gtsrb4 folder, and tiny, untrained 28x28-family pipelines (and
+the colour sign GAN and judge), built in seconds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from zoo.data import FASHION_CLASSES, MNIST_CLASSES, write_idx
+from tests.support.signs import write_gtsrb_folder
+from zoo.data import FASHION_CLASSES, MNIST_CLASSES, SIGN_CLASSES, write_idx
 
 TRAIN, TEST = 80, 40
 DIGITS = list(MNIST_CLASSES)
@@ -40,6 +42,7 @@ def data_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("digits-data")
     write_mnist_folder(root / "mnist", seed=0)
     write_mnist_folder(root / "fashion-mnist", seed=10)
+    write_gtsrb_folder(root / "gtsrb4")
     return root
 
 
@@ -67,6 +70,12 @@ def build_pipelines() -> dict:
         "classifier": p.ClassifierPipeline({"model": nets.ImageClassifier(width=4)},
                                            options={"labels": DIGITS, "dataset": "mnist"}),
         "vae": p.VAEPipeline({"model": nets.MLPVAE(latent_dim=2, hidden_sizes=[16])}, options={"dataset": "mnist"}),
+        "gan-signs": p.GANPipeline({"model": nets.DCGANGenerator(latent_dim=8, ngf=4, num_classes=4, image_size=32,
+                                                                 out_channels=3, label_injection="map")},
+                                   options={"labels": list(SIGN_CLASSES), "dataset": "gtsrb4"}),
+        "classifier-signs": p.ClassifierPipeline({"model": nets.ImageClassifier(in_channels=3, num_classes=4,
+                                                                                image_size=32, width=4)},
+                                                 options={"labels": list(SIGN_CLASSES), "dataset": "gtsrb4"}),
     }  # fmt: skip
 
 
@@ -79,3 +88,9 @@ def pipes() -> dict:
 def classifier_folder(tmp_path_factory, pipes) -> Path:
     """The tiny classifier saved as a checkpoint folder (an evaluator for the GAN protocol)."""
     return pipes["classifier"].save_pretrained(tmp_path_factory.mktemp("evaluator") / "classifier-mnist")
+
+
+@pytest.fixture(scope="session")
+def signs_classifier_folder(tmp_path_factory, pipes) -> Path:
+    """The tiny colour sign classifier saved as a checkpoint folder (the evaluator of a sign GAN)."""
+    return pipes["classifier-signs"].save_pretrained(tmp_path_factory.mktemp("evaluator") / "classifier-signs")

@@ -101,6 +101,26 @@ def test_conditional_gan_labels_by_index_and_name(pipes):
         gan.sample(2, label=3)
 
 
+def test_sign_gan_samples_are_seeded_32x32_colour_by_class_name(pipes):
+    pipe = pipes["gan-signs"]
+    assert pipe.labels == ["speed limit 30", "speed limit 100", "stop", "no trucks"]
+    stops = pipe.sample(3, seed=2, label="stop")
+    assert [(im.mode, im.size) for im in stops] == [("RGB", (32, 32))] * 3
+    assert np.array_equal(_arrays(stops), _arrays(pipe.sample(3, seed=2, label=2)))
+    assert not np.array_equal(_arrays(stops), _arrays(pipe.sample(3, seed=2, label="no trucks")))
+    assert pipe.training_curves is None  # built in memory, not loaded from a checkpoint folder
+
+
+def test_sign_classifier_takes_any_mode_as_colour(pipes):
+    pipe = pipes["classifier-signs"]
+    for image in odd_inputs().values():
+        probabilities = pipe.probabilities([image])
+        assert probabilities.shape == (1, 4) and np.isclose(probabilities.sum(), 1.0, atol=1e-5)
+    gray = Image.fromarray(tiny_digits(1, 0)[0][0])
+    as_rgb = pipe.probabilities([gray.convert("RGB")])
+    np.testing.assert_allclose(pipe.probabilities([gray]), as_rgb, atol=1e-6)  # gray inputs are read as RGB
+
+
 def test_toy_gan_points_and_plot(pipes):
     pipe = pipes["toy"]
     points = pipe.sample_points(50, seed=1)

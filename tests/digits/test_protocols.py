@@ -118,8 +118,8 @@ def test_downscale_digits_is_block_average():
 def test_gan_protocol_with_an_evaluator_folder(pipes, data_dir, classifier_folder, tmp_path, key):
     pipe = pipes[key]
     pipe.options["evaluator"] = str(classifier_folder)
-    try:
-        records, notes, figures = evaluate(pipe, str(data_dir), folder=tmp_path)
+    try:  # limit: as many samples as test images (the full protocol draws 10,000)
+        records, notes, figures = evaluate(pipe, str(data_dir), limit=TEST, folder=tmp_path)
     finally:
         del pipe.options["evaluator"]
     last = ("this model", "label accuracy", None) if pipe.labels else ("this model", "classes covered", None)
@@ -130,6 +130,39 @@ def test_gan_protocol_with_an_evaluator_folder(pipes, data_dir, classifier_folde
     check_finite(records)
     assert f"{TEST} samples" in notes and "ImageClassifier, width 4" in notes
     assert {f["path"] for f in figures} >= {"images/interpolations.png"}
+
+
+def test_sign_gan_protocol_scores_1000_samples_per_class_against_the_whole_test_set(
+    pipes, data_dir, signs_classifier_folder, tmp_path
+):
+    pipe = pipes["gan-signs"]
+    pipe.options["evaluator"] = str(signs_classifier_folder)
+    try:
+        records, notes, figures = evaluate(pipe, str(data_dir), folder=tmp_path)
+    finally:
+        del pipe.options["evaluator"]
+    assert keys(records) == {
+        ("this model", "classifier-FID", None),
+        ("real training images", "classifier-FID", None),
+        ("this model", "label accuracy", None),
+        ("real test images", "label accuracy", None),
+    }
+    check_finite(records)  # fmt: skip
+    # 4 classes x 1,000 samples; the tiny folder's 12 test and 24 training signs, all of them
+    assert "4000 samples" in notes and "1000 per class" in notes and "12 gtsrb4 test images" in notes
+    assert "24 real training images" in notes
+    grid = next(f for f in figures if f["path"] == "images/samples_by_label.png")
+    assert "speed limit 30, speed limit 100, stop, no trucks" in grid["alt"]
+    with Image.open(tmp_path / grid["path"]) as image:  # 4 rows of 10 samples, each drawn at 64x64
+        assert image.mode == "RGB" and image.height > 4 * 64 and image.width > 10 * 64
+
+
+def test_split_spreads_a_limit_over_a_set_stored_class_by_class(data_dir):
+    signs = FakePipe(None, dataset="gtsrb4")
+    images, labels = digits._split(signs, str(data_dir), 8)
+    assert len(images) == 8 and set(labels.tolist()) == {0, 1, 2, 3}  # the first 8 would all be speed limit 30
+    _, digit_labels = digits._split(FakePipe(None), str(data_dir), 12)
+    assert list(digit_labels) == [k % 10 for k in range(12)]  # mnist: the first 12, as before
 
 
 def test_gan_protocol_finds_the_published_evaluator_in_the_mirror(isolated_zoo, pipes, data_dir, classifier_folder):

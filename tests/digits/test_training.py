@@ -4,13 +4,16 @@ GAN step that moves both networks, and the recipes."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
+from PIL import Image
 
 import zoo
 from train import autoencoder, classifier, engine, gan
 from zoo.cards import check_card
+from zoo.plots import COLOURS
 
 from .conftest import DIGITS
 
@@ -26,6 +29,9 @@ RUNS = {
                       {"channels": 1, "image_size": 28, "protocol": "denoise-digits"}, "sigma=0.5 PSNR"),
     "superres-mnist": (autoencoder, ["--objective", "superres", "--base-channels", "4"], "SuperResolutionPipeline",
                        {"scale": 2, "channels": 1, "protocol": "superres-digits"}, "x2 SSIM"),
+    "superres-fashion": (autoencoder, ["--objective", "superres", "--base-channels", "4"], "SuperResolutionPipeline",
+                         {"scale": 2, "channels": 1, "protocol": "superres-digits", "dataset": "fashion-mnist"},
+                         "x2 PSNR"),
     "cgan-mnist": (gan, ["--conditional", "--ngf", "4", "--ndf", "4", "--latent-dim", "8", "--g-label-injection",
                          "map", "--d-conditioning", "projection", "--aux-class-weight", "1"], "GANPipeline",
                    {"labels": DIGITS}, "label accuracy"),
@@ -41,7 +47,7 @@ RUNS = {
 def test_smoke_run_writes_a_loadable_checkpoint_and_a_card(name, data_dir, classifier_folder, tmp_path):
     script, flags, pipeline_class, options, metric = RUNS[name]
     out = tmp_path / name
-    dataset = "synthetic" if name == "gan-toy" else "mnist"
+    dataset = {"gan-toy": "synthetic", "superres-fashion": "fashion-mnist"}.get(name, "mnist")
     evaluator = ["--evaluator", str(classifier_folder)] if script is gan and name != "gan-toy" else []
     argv = [*TINY, *flags, *evaluator, "--name", name, "--dataset", dataset, "--data-dir", str(data_dir)]
     assert script.main([*argv, "--output-dir", str(out)]) == 0
@@ -58,6 +64,32 @@ def test_smoke_run_writes_a_loadable_checkpoint_and_a_card(name, data_dir, class
     assert (out / "final" / "images" / "losses.png").is_file()
     history = json.loads((out / "history.json").read_text())
     assert len(history) == 3 and all(torch.isfinite(torch.tensor(list(row.values()))).all() for row in history)
+
+
+def test_sign_judge_and_sign_gan_train_on_gtsrb4_crops(data_dir, tmp_path):
+    """classifier-signs then gan-signs, as the lead runs them: the judge's checkpoint scores the GAN's card."""
+    from zoo.data import SIGN_CLASSES
+
+    common = [*TINY, "--dataset", "gtsrb4", "--data-dir", str(data_dir)]
+    judge = tmp_path / "classifier-signs"
+    argv = [*common, "--width", "4", "--name", "classifier-signs", "--output-dir", str(judge)]
+    assert classifier.main(argv) == 0
+    pipe = zoo.load(judge / "final")
+    assert pipe.labels == SIGN_CLASSES and pipe.channels == 3 and pipe.image_size == 32
+    assert "accuracy" in (judge / "final" / "README.md").read_text()
+
+    out = tmp_path / "gan-signs"
+    argv = [*common, *AC_GAN, "--latent-dim", "8", "--d-augment-shift", "2", "--name", "gan-signs",
+            "--evaluator", str(judge / "final")]  # fmt: skip
+    assert gan.main([*argv, "--output-dir", str(out)]) == 0
+    pipe = zoo.load(out / "final")
+    assert pipe.labels == SIGN_CLASSES and pipe.options["dataset"] == "gtsrb4"
+    assert {(im.mode, im.size) for im in pipe.sample(2, seed=0, label="stop")} == {("RGB", (32, 32))}
+    assert pipe.training_curves == out / "final" / "images" / "training_curves.png"
+    labels = {m["name"] for r in check_card(out / "final" / "README.md")["model-index"][0]["results"]
+              for m in r["metrics"]}  # fmt: skip
+    assert {"label accuracy", "classifier-FID"} <= labels, labels
+    assert (out / "final" / "images" / "samples_by_label.png").is_file()
 
 
 def test_gan_without_evaluator_says_so_on_its_card(isolated_zoo, data_dir, tmp_path):
@@ -102,18 +134,71 @@ def test_one_gan_step_moves_both_networks_and_keeps_losses_finite(flags, data_di
 
     torch.manual_seed(0)
     task = _task(gan.GANTask, gan.add_flags, "gan", [*flags, "--data-dir", str(data_dir), "--toy-points", "64"])
-    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=8)))
+    # 20 items of 10 classes: every label occurs twice, so the spreads are measured
+    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=20)))
     before = {k: [p.detach().clone() for p in net.parameters()] for k, net in task.nets.items()}
     for net in task.nets.values():
         net.train()
     logs = task.training_step(batch, Accelerator(cpu=True), 0)
     extra = {"d_class_acc_real", "g_class_acc"} if flags is AC_GAN else set()
-    assert set(logs) == {"loss_d", "loss_g", "d_acc_real", "d_acc_fake"} | extra
+    diagnostics = {"d_real", "d_fake", "d_acc_real", "d_acc_fake", "spread_fake", "spread_real"}
+    assert set(logs) == {"loss_d", "loss_g"} | diagnostics | extra
     assert all(torch.isfinite(torch.tensor(v)) for v in logs.values())
-    assert 0 <= logs["d_acc_real"] <= 1 and 0 <= logs["d_acc_fake"] <= 1
+    assert all(0 <= logs[key] <= 1 for key in ("d_real", "d_fake", "d_acc_real", "d_acc_fake"))
+    assert logs["spread_real"] > 0 and logs["spread_fake"] > 0
     for key, net in task.nets.items():
         changed = [not torch.equal(a, b.detach()) for a, b in zip(before[key], net.parameters(), strict=True)]
         assert all(changed), f"{key}: {changed.count(False)} of {len(changed)} parameter tensors did not move"
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_d_augment_shift_shows_d_shifted_real_and_generated_images(shift, data_dir):
+    from accelerate import Accelerator
+
+    torch.manual_seed(0)
+    flags = [*AC_GAN, "--d-augment-shift", str(shift), "--data-dir", str(data_dir)]
+    task = _task(gan.GANTask, gan.add_flags, "gan", flags)
+    batch = next(iter(torch.utils.data.DataLoader(task.dataset(), batch_size=6)))
+    seen = []
+    discriminator = task.nets["discriminator"]
+    original_forward = discriminator.forward
+    discriminator.forward = lambda x, *args, **kwargs: seen.append(x.detach()) or original_forward(x, *args, **kwargs)
+    task.training_step(batch, Accelerator(cpu=True), 0)
+    real_seen = seen[0][:6]  # D's step: the real half first
+    padded = torch.nn.functional.pad(batch["image"], (2, 2, 2, 2))
+    for image, shown in zip(padded, real_seen, strict=True):
+        offsets = [(dy, dx) for dy in range(5) for dx in range(5)
+                   if torch.equal(image[:, dy : dy + 28, dx : dx + 28], shown)]  # fmt: skip
+        assert offsets, "D saw something other than a shift of the real image"
+    moved = sum(not torch.equal(a, b) for a, b in zip(batch["image"], real_seen, strict=True))
+    assert (moved == 0) if shift == 0 else (moved >= 3)  # seeded: all 6 move (each stays put with p = 1/25)
+    assert len(seen) == 2 and seen[1].shape == (6, 1, 28, 28)  # G's step: D sees the fakes (shifted alike)
+    with pytest.raises(engine.TrainingError, match="toy GAN"):
+        _task(gan.GANTask, gan.add_flags, "gan", ["--model", "toy", "--d-augment-shift", "2"])
+
+
+def test_spread_sees_collapse_within_a_label_that_the_whole_batch_hides():
+    varied = torch.rand(12, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(12) % 3
+    collapsed = varied[labels]  # one image per label: the batch varies, each label does not
+    assert gan.spread(varied, labels) > 0.2 and gan.spread(varied) > 0.2
+    assert gan.spread(collapsed) > 0.2 and gan.spread(collapsed, labels) == 0.0
+    assert math.isnan(gan.spread(varied[:3], labels[:3]))  # no label twice: nothing to measure
+
+
+def test_gan_card_draws_the_diagnostics(data_dir, classifier_folder, tmp_path):
+    out = tmp_path / "cgan"
+    argv = [*TINY, *AC_GAN, "--latent-dim", "8", "--name", "cgan-mnist", "--evaluator", str(classifier_folder)]
+    assert gan.main([*argv, "--data-dir", str(data_dir), "--output-dir", str(out)]) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert all({"d_real", "d_fake"} <= row.keys() for row in history)
+    assert any({"spread_fake", "spread_real"} <= row.keys() for row in history)
+    curves = out / "final" / "images" / "training_curves.png"
+    card = (out / "final" / "README.md").read_text()
+    assert curves.is_file() and "images/training_curves.png" in card
+    with Image.open(curves) as image:
+        colours = {colour for _, colour in image.convert("RGB").getcolors(1 << 16)}
+    assert set(COLOURS[:2]) <= colours  # both curves of a panel drawn, each in its own colour
 
 
 def test_class_head_without_projection_is_a_clear_error(data_dir, tmp_path, capsys):
@@ -134,8 +219,9 @@ def test_classifier_shift_augmentation_moves_content_without_wrapping():
 
 MY_RECIPES = {
     "ae-mnist": "autoencoder", "ae-mnist-conv": "autoencoder", "denoise-mnist": "autoencoder",
-    "superres-mnist": "autoencoder", "gan-mnist": "gan", "cgan-mnist": "gan", "gan-fashion": "gan", "gan-toy": "gan",
-    "classifier-mnist": "classifier", "classifier-fashion": "classifier",
+    "superres-mnist": "autoencoder", "superres-fashion": "autoencoder", "gan-mnist": "gan", "cgan-mnist": "gan",
+    "gan-fashion": "gan", "gan-toy": "gan", "gan-signs": "gan", "classifier-mnist": "classifier",
+    "classifier-fashion": "classifier", "classifier-signs": "classifier",
 }  # fmt: skip
 SCRIPTS = {"autoencoder": autoencoder, "gan": gan, "classifier": classifier}
 

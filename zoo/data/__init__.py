@@ -6,6 +6,7 @@
 
 from zoo.data.arrays import ArrayImageDataset, ArrayPairedDataset, ArrayUnpairedDataset
 from zoo.data.errors import DatasetError, DatasetWarning
+from zoo.data.gtsrb import SIGN_CLASS_IDS, SIGN_CLASSES, SIGN_SIZE, load_gtsrb4
 from zoo.data.idx import FASHION_CLASSES, MNIST_CLASSES, load_mnist, read_idx, write_idx
 from zoo.data.images import (
     IMAGE_EXTENSIONS,
@@ -16,6 +17,7 @@ from zoo.data.images import (
     readable_images,
     split_pair,
 )
+from zoo.data.labelled import class_names, image_shape, is_signs, load_labelled
 from zoo.data.pairs import PAIRED_HALVES, PAIRED_TASK_DIRECTION, ImageRef, PairedImageDataset, UnpairedImageDataset
 from zoo.data.patches import DegradedPatchDataset, ImagePatchDataset
 from zoo.data.paths import ENV_VAR, data_root, dataset_dir, resolve_dataset, resolve_datasets
@@ -42,6 +44,9 @@ __all__ = [
     "MNIST_CLASSES",
     "PAIRED_HALVES",
     "PAIRED_TASK_DIRECTION",
+    "SIGN_CLASSES",
+    "SIGN_CLASS_IDS",
+    "SIGN_SIZE",
     "VIOLET",
     "ArrayImageDataset",
     "ArrayPairedDataset",
@@ -59,13 +64,18 @@ __all__ = [
     "circles_and_squares_dataset",
     "circles_to_rectangles",
     "circles_to_rectangles_dataset",
+    "class_names",
     "data_root",
     "dataset_dir",
     "dihedral",
+    "image_shape",
     "image_to_tensor",
+    "is_signs",
     "item_rng",
     "list_images",
+    "load_gtsrb4",
     "load_image",
+    "load_labelled",
     "load_mnist",
     "partner_conflicts",
     "read_idx",

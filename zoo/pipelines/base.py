@@ -75,6 +75,7 @@ class Pipeline:
         self.name = name
         self.device = torch.device("cpu")
         self.source = "memory"  # set by zoo.load: "folder", "mirror", "cache" or "hub"
+        self.folder: Path | None = None  # the checkpoint folder it was loaded from (set by load_pipeline)
         self.precision = os.environ.get("ZOO_PRECISION") or self.options.get("precision", "fp32")
         for net in self.models.values():
             net.eval()
@@ -298,4 +299,5 @@ def load_pipeline(folder: str | os.PathLike, device: str | torch.device = "cpu",
         models[key] = _load_net(sub_path, key, device)
     pipe = pipeline_class(models, options=options, name=name or folder.name)
     pipe.device = device
+    pipe.folder = folder
     return pipe

@@ -1,4 +1,5 @@
-"""Autoencoder and classifier pipelines for 28x28 images (white on black, like MNIST)."""
+"""Autoencoder and classifier pipelines for 28x28 images (white on black, like MNIST); the classifiers also judge
+32x32 colour images (the traffic signs)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,13 @@ class ClassifierPipeline(Pipeline):
     def _batch(self, images: Any) -> torch.Tensor:
         if isinstance(images, torch.Tensor):  # already [N,C,H,W] in [0,1]
             return images.to(self.device).float()
-        return digit_tensor(images, self.image_size, self.device, prepare=self.options.get("dataset") == "mnist")
+        prepare = self.options.get("dataset") == "mnist"
+        return digit_tensor(images, self.image_size, self.device, prepare=prepare, channels=self.channels)
+
+    @property
+    def channels(self) -> int:
+        """1 for the gray judges, 3 for the colour ones (inputs of any mode are converted)."""
+        return int(self.models["model"].config.in_channels)
 
     @torch.no_grad()
     def probabilities(self, images: Any) -> np.ndarray:
@@ -115,6 +122,6 @@ class ClassifierPipeline(Pipeline):
         return features.cpu().numpy(), net.head(features).argmax(dim=1).cpu().numpy()
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        x = torch.rand(4, 1, self.image_size, self.image_size, generator=torch.Generator().manual_seed(0))
+        x = torch.rand(4, self.channels, self.image_size, self.image_size, generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             return {"images": x}, self.models["model"](x.to(self.device))

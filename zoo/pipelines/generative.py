@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from zoo.pipelines.images import image_grid, open_image, tensors_to_images, to_a
 
 MAX_SAMPLES = 1024  # per call: bounded so a request cannot exhaust memory
 MAX_STEPS = 256
+# The card's figure of a GAN's training diagnostics (losses, D(x), D(G(z)), D's accuracies, spread per label), written
+# by train/gan.py into every checkpoint it trains; checkpoints published before it have none.
+TRAINING_CURVES = "images/training_curves.png"
 
 
 def _count(n: Any, what: str, limit: int) -> int:
@@ -41,9 +45,12 @@ def _seed(seed: Any) -> int:
     return value
 
 
-def digit_tensor(images: Any, size: int, device: torch.device, prepare: bool = False) -> torch.Tensor:
-    """[N,1,size,size] in [0,1] from one image or a sequence (any mode and size; area-resized). ``prepare``: images
-    not already in MNIST form (``zoo.digits.is_mnist_form``) go through ``zoo.digits.prepare_digit`` first."""
+def digit_tensor(
+    images: Any, size: int, device: torch.device, prepare: bool = False, channels: int = 1
+) -> torch.Tensor:
+    """[N,channels,size,size] in [0,1] from one image or a sequence (any mode and size; area-resized; ``channels``
+    1 = gray, 3 = RGB). ``prepare`` (gray only): images not already in MNIST form (``zoo.digits.is_mnist_form``) go
+    through ``zoo.digits.prepare_digit`` first."""
     from zoo.digits import is_mnist_form, prepare_digit
 
     if isinstance(images, Image.Image | str | bytes | np.ndarray) or not isinstance(images, Sequence):
@@ -53,13 +60,14 @@ def digit_tensor(images: Any, size: int, device: torch.device, prepare: bool = F
     tensors = []
     for image in images:
         picture = open_image(image)
-        array = to_array(picture, 1)
-        if prepare and not is_mnist_form(array, size):
+        array = to_array(picture, channels)
+        if prepare and channels == 1 and not is_mnist_form(array, size):
             try:
                 array = to_array(prepare_digit(picture), 1)
             except InputError:  # nothing drawn: in MNIST form, an empty page is black
                 array = np.zeros((size, size), dtype=np.float32)
-        x = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None, None]
+        x = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+        x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
         mode = "area" if min(x.shape[-2:]) >= size else "bilinear"
         tensors.append(F.interpolate(x, size=(size, size), mode=mode))
     return torch.cat(tensors).to(device)
@@ -215,6 +223,12 @@ class GANPipeline(Pipeline):
         if not 0 <= index < len(self.labels):
             raise InputError(f"label must be between 0 and {len(self.labels) - 1}, got {index}")
         return torch.full((n,), index, dtype=torch.long)
+
+    @property
+    def training_curves(self) -> Path | None:
+        """The checkpoint's image of its training diagnostics (``TRAINING_CURVES``), or None when it has none."""
+        path = self.folder / TRAINING_CURVES if self.folder is not None else None
+        return path if path is not None and path.is_file() else None
 
     def latents(self, n: int, seed: int) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(_seed(seed)))

@@ -54,7 +54,8 @@ Result = tuple[list[EvalRecord], str, list[dict[str, str]]]
 
 # Denoising strengths of the card: noise std on the 0-1 scale (the course's noise_factor), additive, then clipped.
 DENOISE_SIGMAS = (0.3, 0.5)
-GAN_SAMPLES = 10_000  # the full protocol; ``limit`` lowers it for quick runs
+GAN_SAMPLES = 10_000  # unconditional models, the full protocol; ``limit`` lowers it for quick runs
+GAN_SAMPLES_PER_CLASS = 1_000  # conditional models: this many of every class (10,000 for the ten digits)
 KNN_K = 5
 TOY_SAMPLES = 5_000
 
@@ -217,7 +218,9 @@ def evaluate_gan(
 ) -> Result:
     """Classifier-FID (Frechet distance of the evaluator classifier's penultimate features, samples vs the test set)
     and, for conditional models, the share of samples classified as the requested label; for unconditional models
-    the number of classes covered. Baseline row: real training images scored the same way."""
+    the number of classes covered. Samples: ``GAN_SAMPLES_PER_CLASS`` per class (conditional) or ``GAN_SAMPLES``,
+    at most ``limit``; as many test images, or the whole test set when it is smaller. Baseline row: as many real
+    training images (or all of them) scored the same way."""
     from zoo.metrics import feature_statistics, frechet_distance
 
     dataset = _dataset(pipe)
@@ -225,9 +228,11 @@ def evaluate_gan(
     classifier, evaluator = load_evaluator(pipe)
     if classifier is None:
         return [], report.gan_skipped_notes(evaluator, pipe.name), figures
-    test_images, test_labels = _split(pipe, data_dir, min(limit or GAN_SAMPLES, GAN_SAMPLES))
-    train_images, _ = _split(pipe, data_dir, len(test_images), split="train")
-    samples, requested = generate_samples(pipe, len(test_images))
+    wanted = GAN_SAMPLES_PER_CLASS * len(pipe.labels) if pipe.labels else GAN_SAMPLES
+    n = min(limit or wanted, wanted)
+    test_images, test_labels = _split(pipe, data_dir, n)
+    train_images, _ = _split(pipe, data_dir, n, split="train")
+    samples, requested = generate_samples(pipe, n)
     test_features, test_predictions = classifier_outputs(classifier, test_images)
     reference = feature_statistics(test_features)
     name, records = f"{dataset} test", []
@@ -246,7 +251,7 @@ def evaluate_gan(
         records.append(EvalRecord(name, "label accuracy", accuracy, "real test images"))
     net = classifier.models["model"]
     notes = report.gan_notes(
-        len(samples), len(test_images), dataset, net, evaluator, accuracy, requested is not None, len(train_images)
+        len(samples), len(test_images), dataset, net, evaluator, accuracy, len(pipe.labels), len(train_images)
     )
     return records, notes, figures
 

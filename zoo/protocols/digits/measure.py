@@ -23,15 +23,21 @@ def _dataset(pipe: Any) -> str:
 
 
 def _split(pipe: Any, data_dir: str | None, limit: int | None, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
-    from zoo.data import load_mnist
+    """The first ``limit`` images and labels of a split of the pipeline's dataset; ``limit`` evenly spaced ones
+    instead when the first ``limit`` miss a class (gtsrb4 is stored class by class)."""
+    from zoo.data import load_labelled
 
-    images, labels = load_mnist(_dataset(pipe), split, data_dir)
-    return images[:limit], labels[:limit]
+    images, labels = load_labelled(_dataset(pipe), split, data_dir)
+    if limit is None or limit >= len(images) or set(labels[:limit].tolist()) == set(labels.tolist()):
+        return images[:limit], labels[:limit]
+    index = np.linspace(0, len(images) - 1, max(limit, 0)).round().astype(np.int64)
+    return images[index], labels[index]
 
 
 def _as_float(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``[N, H, W]`` -> float ``[N, 1, H, W]`` in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(images)).float().div(255.0)[:, None]
+    """uint8 ``[N, H, W]`` (gray) or ``[N, H, W, C]`` -> float ``[N, C, H, W]`` in [0, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(images)).float().div(255.0)
+    return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
 
 
 def _quantize(batch: torch.Tensor) -> np.ndarray:
@@ -39,8 +45,8 @@ def _quantize(batch: torch.Tensor) -> np.ndarray:
     return np.rint(batch.detach().float().clamp(0, 1).cpu().numpy()[:, 0] * 255.0).astype(np.uint8)
 
 
-def _stack(images: list[Image.Image]) -> np.ndarray:
-    return np.stack([np.asarray(image.convert("L")) for image in images])
+def _stack(images: list[Image.Image], mode: str = "L") -> np.ndarray:
+    return np.stack([np.asarray(image.convert(mode)) for image in images])
 
 
 def _mean_metric(metric: Any, references: np.ndarray, estimates: np.ndarray, **kwargs: Any) -> float:
@@ -104,17 +110,22 @@ def vae_elbo(net: torch.nn.Module, images: torch.Tensor, batch: int = BATCH, see
 
 
 def generate_samples(pipe: Any, n: int, chunk: int = 1000) -> tuple[np.ndarray, np.ndarray | None]:
-    """``n`` samples (uint8 ``[n, H, W]``, through ``pipe.sample``: seeds ``SEED + k`` per chunk of ``chunk``) and the
-    requested labels (``arange(n) % classes``) for conditional models, else ``None``."""
+    """``n`` samples (uint8 ``[n, H, W]``, or ``[n, H, W, 3]`` from a colour GAN; through ``pipe.sample``: seeds
+    ``SEED + k`` per chunk of ``chunk``) and the requested labels (``arange(n) % classes``) for conditional models,
+    else ``None``."""
     classes = len(pipe.labels)
     if classes:  # each chunk's labels cycle from 0, so a chunk is a whole number of cycles
         chunk = max(classes, chunk - chunk % classes)
-    images = [_stack(pipe.sample(min(chunk, n - start), seed=SEED + k)) for k, start in enumerate(range(0, n, chunk))]
+    images = []
+    for k, start in enumerate(range(0, n, chunk)):
+        batch = pipe.sample(min(chunk, n - start), seed=SEED + k)
+        images.append(_stack(batch, "RGB" if batch[0].mode == "RGB" else "L"))
     return np.concatenate(images), (np.arange(n) % classes if classes else None)
 
 
 def classifier_outputs(classifier: Any, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(penultimate features ``[N, F]``, predicted classes ``[N]``) of uint8 ``[N, H, W]`` images."""
+    """(penultimate features ``[N, F]``, predicted classes ``[N]``) of uint8 ``[N, H, W]`` or ``[N, H, W, C]``
+    images."""
     features, predictions = [], []
     for start in range(0, len(images), BATCH):
         batch_features, batch_predictions = classifier.features_and_predictions(

@@ -13,7 +13,7 @@ from zoo.errors import ZooError
 from zoo.protocols.digits.measure import _as_float, _dataset, _split
 
 # The classifier that judges each dataset's generated samples (published before the GANs are evaluated).
-EVALUATORS = {"mnist": "classifier-mnist", "fashion-mnist": "classifier-fashion"}
+EVALUATORS = {"mnist": "classifier-mnist", "fashion-mnist": "classifier-fashion", "gtsrb4": "classifier-signs"}
 MEAN_IMAGE = "mean training image"
 
 

@@ -70,11 +70,14 @@ def gan_skipped_notes(why: str, name: str) -> str:
 
 
 def gan_notes(
-    samples: int, test_images: int, dataset: str, net: Any, evaluator: str, accuracy: float, conditional: bool,
+    samples: int, test_images: int, dataset: str, net: Any, evaluator: str, accuracy: float, classes: int,
     train_images: int,
 ) -> str:  # fmt: skip
+    """``classes``: the number of labels of a conditional model, 0 for an unconditional one."""
+    conditional = classes > 0
+    per_class = f", {samples // classes} per class" if conditional else ""
     return (
-        f"{samples} samples (`pipe.sample`, seeds {SEED}+, 8-bit) vs {test_images} {dataset} test images. "
+        f"{samples} samples (`pipe.sample`, seeds {SEED}+, 8-bit{per_class}) vs {test_images} {dataset} test images. "
         f"classifier-FID: Frechet distance of the {net.feature_dim}-d penultimate features (global average pool) of "
         f"`{evaluator}` ({type(net).__name__}, width {net.config.width}; accuracy {accuracy:.2%} on these test "
         "images); lower is better; not comparable with Inception FID. "
@@ -91,15 +94,25 @@ def gan_notes(
 def gan_figures(pipe: Any, folder: Path | None) -> list[dict[str, str]]:
     from zoo.pipelines.images import image_grid
 
+    def shown(images: list[Image.Image]) -> list[Image.Image]:
+        """Colour samples (the 32x32 signs) drawn at twice their size, so that a reader can tell the signs apart;
+        the digit and clothing grids keep the 28x28 size of their published cards."""
+        if images[0].mode != "RGB":
+            return images
+        return [im.resize((2 * im.width, 2 * im.height), Image.Resampling.NEAREST) for im in images]
+
     if pipe.labels:
-        grid = image_grid([im for k in range(len(pipe.labels)) for im in pipe.sample(10, seed=SEED, label=k)], 10)
+        rows = [im for k in range(len(pipe.labels)) for im in pipe.sample(10, seed=SEED, label=k)]
         figures = save_image(
-            grid, folder, "samples_by_label.png", "samples, one row per label: " + ", ".join(pipe.labels)
-        )
+            image_grid(shown(rows), 10), folder, "samples_by_label.png",
+            "samples, one row per label: " + ", ".join(pipe.labels),
+        )  # fmt: skip
     else:
-        figures = save_image(image_grid(pipe.sample(64, seed=SEED), 8), folder, "samples_grid.png", "samples")
+        figures = save_image(image_grid(shown(pipe.sample(64, seed=SEED)), 8), folder, "samples_grid.png", "samples")
     walks = [im for seed in range(4) for im in pipe.interpolate(2 * seed, 2 * seed + 1, 10)]
-    return figures + save_image(image_grid(walks, 10), folder, "interpolations.png", "latent interpolations (slerp)")
+    return figures + save_image(
+        image_grid(shown(walks), 10), folder, "interpolations.png", "latent interpolations (slerp)"
+    )
 
 
 def toy_notes(n: int) -> str:
