@@ -45,17 +45,21 @@ def hardware(accelerator: Any) -> str:
     return f"{what} x {accelerator.num_processes} process(es)"
 
 
+DRIVING_FLAGS = {"--resume-from-checkpoint": 1, "--publish": 1, "--no-eval": 0}  # flag -> number of values
+
+
 def reproducible_argv(argv: list[str]) -> list[str]:
-    """The command line minus flags that only say how this run was driven (resuming), for the card."""
-    kept, skip = [], False
+    """The command line minus flags that only say how this run was driven (resuming, skipping the evaluation,
+    publishing), for the card."""
+    kept, skip = [], 0
     for token in argv:
         if skip:
-            skip = False
+            skip -= 1
             continue
-        if token == "--resume-from-checkpoint":
-            skip = True
+        if token in DRIVING_FLAGS:
+            skip = DRIVING_FLAGS[token]
             continue
-        if token.startswith("--resume-from-checkpoint="):
+        if token.split("=", 1)[0] in DRIVING_FLAGS:
             continue
         kept.append(token)
     return kept

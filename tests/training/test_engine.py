@@ -179,6 +179,8 @@ def test_card_command_omits_resume_flags():
     argv = ["--config", "vae-mnist", "--resume-from-checkpoint", "latest", "--seed", "1"]
     assert engine.reproducible_argv(argv) == ["--config", "vae-mnist", "--seed", "1"]
     assert engine.reproducible_argv(["--resume-from-checkpoint=latest"]) == []
+    driven = ["--no-eval", "--config", "x", "--publish", "mirror", "--publish=none", "--eval-limit", "2"]
+    assert engine.reproducible_argv(driven) == ["--config", "x", "--eval-limit", "2"]
 
 
 def test_tensorboard_logging_and_publish_from_a_run(tiny_mnist, tmp_path, isolated_zoo, monkeypatch):
