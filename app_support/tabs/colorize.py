@@ -27,7 +27,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from app_support import lanes
+from app_support import lanes, media
 from app_support.hints import (
     DOT_RADIUS,
     MAX_HINTS,
@@ -150,7 +150,7 @@ def _colourise(
         count = f"{len(parsed)} hints were" if len(parsed) > 1 else "hint was"
         hint_line = f"⚠️ {pipe.name} ignores colour hints (it was trained without them): your {count} not used."
     progress(0.2, desc="Colourising (the network runs once, at its working size)...")
-    out = pipe(gray, hints=used)
+    out = media.named(pipe(gray, hints=used), media.source_stem(image), pipe.name, "hints" if used else "")
     progress(0.8, desc="Comparing with your colours...")
     if is_colour:
         from zoo.metrics import psnr

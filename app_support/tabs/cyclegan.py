@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from app_support import lanes, params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
     encoding,
@@ -40,6 +40,8 @@ def cyclegan(
     x = prepared.image.convert("RGB")
     progress(0.2, desc="Translating and back (each network runs once, at its working size)...")
     forward, back = pipe.round_trip(x, direction)
+    stem = media.source_stem(image)
+    forward, back = media.named(forward, stem, pipe.name, direction), media.named(back, stem, pipe.name, "round-trip")
     source, target = pipe.domains if direction == "AtoB" else pipe.domains[::-1]
     error = np.abs(np.asarray(x, np.float32) - np.asarray(back.convert("RGB"), np.float32)).mean() / 255.0
     line = f"{source} → {target} → {source}; cycle error mean |x − F(G(x))| = {error:.3f} (0-1 scale)."

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 import zoo
-from app_support import lanes, params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
     encoding,
@@ -84,8 +84,10 @@ def denoise(
             f"denoised **{psnr(reference, np.asarray(out)):.2f} dB**."
         )
     lines.append(f"Output {size_of(out)} {out.mode}.")
+    shown, tiny = media.for_display(media.named(out, media.source_stem(image), pipe.name))
+    lines.append(tiny)
     encoding(progress)
-    return (noisy, out), out, report(*lines, notices=prepared.notices)
+    return (media.for_display(noisy)[0], shown), shown, report(*lines, notices=prepared.notices)
 
 
 def build() -> tuple[gr.Markdown, gr.Dropdown]:

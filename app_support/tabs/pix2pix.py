@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import facades, lanes
+from app_support import facades, lanes, media
 from app_support.inputs import editor_image
 from app_support.ui import (
     EXAMPLES,
@@ -45,7 +45,7 @@ def pix2pix(
     progress(0.0, desc="Reading the image...")
     prepared = prepare(image, "a label map or image", full=full)
     progress(0.2, desc="Translating (the network runs once, at its working size)...")
-    out = pipe(prepared.image)
+    out = media.named(pipe(prepared.image), media.source_stem(image), pipe.name)
     encoding(progress)
     return out, report(f"{pipe.name}: {size_of(prepared.image)} in, {size_of(out)} out.", notices=prepared.notices)
 
@@ -59,7 +59,7 @@ def pix2pix_painting(
     prepared = prepare(editor_image(painting), "a painted label map")
     labels = facades.snap_to_palette(prepared.image)
     progress(0.5, desc="Translating...")
-    out = pipe(labels)
+    out = media.named(pipe(labels), "painted", pipe.name)
     note = "Painted colours were snapped to the nearest facade label colour."
     if "facades" not in pipe.name:
         note += f" {pipe.name} was not trained on facade label maps, so expect little sense."

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import lanes, params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
     encoding,
@@ -72,7 +72,7 @@ def restore(
         strength=None if auto_strength else strength,
         progress=lambda fraction, text: progress(0.05 + 0.85 * fraction, desc=f"{text}..."),
     )
-    out = result.image
+    out = media.named(result.image, media.source_stem(image), "restored")
     before = prepared.image.convert(out.mode).resize(out.size, Image.Resampling.BICUBIC)
     lines = [f"Step {k}: {step}." for k, step in enumerate(result.steps, 1)] or ["Nothing to do with these options."]
     lines.append(f"Input {size_of(prepared.image)} → output **{size_of(out)} {out.mode}** in {result.seconds:.2f} s.")

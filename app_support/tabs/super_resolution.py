@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import lanes
+from app_support import lanes, media
 from app_support.ui import (
     PROGRESS,
     encoding,
@@ -42,8 +42,11 @@ def super_resolve(
     out = pipe(low, progress=lambda done: progress(0.05 + 0.85 * done, desc=f"Upscaling x{scale} tile by tile..."))
     bicubic = low.resize(out.size, Image.Resampling.BICUBIC)
     line = f"Input {size_of(low)} → output **{size_of(out)}** (x{scale}); bicubic beside it at the same size."
+    stem = media.source_stem(image)
+    shown, tiny = media.for_display(media.named(out, stem, pipe.name))
+    bicubic = media.for_display(media.named(bicubic, stem, f"bicubic-x{scale}"))[0]
     encoding(progress)
-    return out, bicubic, report(line, notices=prepared.notices)
+    return shown, bicubic, report(line, tiny, notices=prepared.notices)
 
 
 def build() -> tuple[gr.Markdown, gr.Dropdown]:

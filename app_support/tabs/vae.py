@@ -86,7 +86,7 @@ def vae_random(model: str | None, seed: float = 0, progress: gr.Progress = PROGR
 def vae_manifold(model: str | None, progress: gr.Progress = PROGRESS) -> Image.Image:
     """Decodings of a 15x15 grid over [-3, 3]² of the first two latent dimensions."""
     pipe = pipeline("vae", model, progress)
-    return media.enlarge(pipe.manifold(15, 3.0), 600)
+    return media.named(media.enlarge(pipe.manifold(15, 3.0), 600), pipe.name, "manifold")
 
 
 @user_errors
@@ -131,7 +131,8 @@ def vae_interpolate(
     ]
     progress(0.5, desc="Interpolating...")
     frames = pipe.interpolate(digits[0], digits[1], steps)
-    return media.strip(frames, min_side=84), media.save_gif(frames, min_side=168), media.strip(digits, min_side=84)
+    strip = media.named(media.strip(frames, min_side=84), pipe.name, "interpolation")
+    return strip, media.save_gif(frames, min_side=168), media.strip(digits, min_side=84)
 
 
 def digit_sketchpad(label: str, elem_id: str) -> gr.Sketchpad:

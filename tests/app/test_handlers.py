@@ -48,8 +48,9 @@ def test_denoise_real_uses_its_learned_estimator(tiny_zoo):
     assert_picture(out, (500, 500), "RGB")
     assert "learned estimator" in info
     # no 32-pixel minimum for a learned estimator
-    (_, small), _, _ = denoise.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
-    assert small.size == (20, 12)
+    (_, small), _, info = denoise.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
+    assert small.size == (20 * 22, 12 * 22), "a tiny result is shown enlarged (nearest neighbour)"
+    assert "The result is 20x12 pixels: shown and saved enlarged x22" in info
 
 
 def test_restore_chain_in_the_app(tiny_zoo):
@@ -70,8 +71,8 @@ def test_restore_chain_in_the_app(tiny_zoo):
 def test_denoise_blind_needs_32_pixels(tiny_zoo):
     with pytest.raises(gr.Error, match="at least 32x32"):
         denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, True)
-    _, out, _ = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
-    assert out.size == (28, 28)
+    _, out, info = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
+    assert out.size == (280, 280) and "The result is 28x28 pixels: shown and saved enlarged x10" in info
 
 
 def test_colorize_shows_gray_input_and_original(tiny_zoo):

@@ -158,3 +158,33 @@ def test_a_second_full_resolution_job_of_one_visitor_is_refused_with_a_sentence(
     assert "already have one full-resolution job queued or running" in str(refused.value)
     assert "Traceback" not in str(refused.value)
     client.predict("denoise-real", handle_file(str(small)), 25, True, False, 25, api_name="/denoise_full")
+
+
+def test_results_are_named_after_the_input_and_the_model(tiny_zoo, tmp_path):
+    from app_support import gradio_patch, media
+
+    upload = tmp_path / "my astronaut.jpg"
+    photo(64, 48).save(upload)
+    (_, _), out, _ = denoise.denoise("denoise-real", str(upload))
+    assert out.info[media.DOWNLOAD_NAME] == "my-astronaut-denoise-real"
+    saved = gradio_patch.save_pil_to_cache_once(out, str(tmp_path / "cache"), format="png")
+    assert saved.endswith("/my-astronaut-denoise-real.png")
+    assert media.DOWNLOAD_NAME not in Image.open(saved).info, "the name is not written into the PNG"
+    out, bicubic, _ = super_resolution.super_resolve("superres-x2", str(upload))
+    assert (out.info[media.DOWNLOAD_NAME], bicubic.info[media.DOWNLOAD_NAME]) == (
+        "my-astronaut-superres-x2",
+        "my-astronaut-bicubic-x2",
+    )
+    assert media.named(photo(8, 8), media.source_stem(None), "colorize").info[media.DOWNLOAD_NAME] == "image-colorize"
+    assert media.source_stem("/x/../../etc/pass wd.png") == "pass-wd"
+
+
+def test_tiny_results_are_shown_enlarged_with_their_true_size():
+    from app_support import media
+
+    shown, line = media.for_display(media.named(photo(14, 14), "digit", "superres-mnist"))
+    assert shown.size == (266, 266) and "14x14 pixels" in line and "x19" in line
+    assert np.array_equal(np.asarray(shown)[::19, ::19], np.asarray(photo(14, 14))), "nearest neighbour"
+    assert shown.info[media.DOWNLOAD_NAME] == "digit-superres-mnist"
+    big = photo(64, 64)
+    assert media.for_display(big) == (big, "")
