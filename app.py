@@ -25,7 +25,7 @@ from typing import Any
 
 import gradio as gr
 
-from app_support import gradio_patch, lanes, params
+from app_support import client_limits, gradio_patch, lanes, params
 from app_support.models import default_model, model_choices, published_names, tab_notice
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
 from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, restore, super_resolution, vae
@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         share=args.share,
         allowed_paths=[str(EXAMPLES)],
         max_file_size=f"{limits.max_upload_mb}mb",
+        head=client_limits.head(),  # uploads into a canvas are downscaled in the browser first
         prevent_thread_lock=True,
     )
     age = seconds_since_process_start()

@@ -9,6 +9,7 @@ import gradio as gr
 from PIL import Image
 
 from app_support import facades, lanes, media
+from app_support.client_limits import CANVAS_CLASS
 from app_support.inputs import editor_image
 from app_support.ui import (
     EXAMPLES,
@@ -86,6 +87,7 @@ def facade_painter() -> gr.ImageEditor:
         sources=("upload",),
         interactive=True,
         elem_id="pix2pix-painter",
+        elem_classes=[CANVAS_CLASS],  # uploads are downscaled in the browser (app_support/client_limits.py)
     )
     return readable_uploads(painter)
 

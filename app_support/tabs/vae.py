@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from app_support import encodings, media, params
+from app_support.client_limits import CANVAS_CLASS
 from app_support.encodings import SCATTER_POINTS
 from app_support.inputs import digit_from_drawing, editor_image
 from app_support.models import ModelCache, entry_key, require_published, tab_notice
@@ -163,6 +164,7 @@ def digit_sketchpad(label: str, elem_id: str) -> gr.Sketchpad:
         brush=brush,
         layers=False,
         elem_id=elem_id,
+        elem_classes=[CANVAS_CLASS],  # uploads are downscaled in the browser (app_support/client_limits.py)
     )
     return readable_uploads(pad)
 
