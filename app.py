@@ -10,7 +10,8 @@ imported in the background right after the server starts (``ui.warm_up``), so th
 first requests do not stall it.
 
 Environment: see ``app_support/settings.py`` (``ZOO_APP_MAX_MODELS``, ``ZOO_APP_MAX_PIXELS``,
-``ZOO_APP_MAX_UPSCALE_PIXELS``, ``ZOO_APP_CONCURRENCY``, ``ZOO_APP_MAX_UPLOAD_MB``, ``ZOO_APP_PRELOAD``,
+``ZOO_APP_MAX_UPSCALE_PIXELS``, ``ZOO_APP_CONCURRENCY``, ``ZOO_APP_PREVIEW_PIXELS``, ``ZOO_APP_FULL_CONCURRENCY``,
+``ZOO_APP_MAX_FULL_JOBS``, ``ZOO_APP_MAX_UPLOAD_MB``, ``ZOO_APP_PRELOAD``,
 ``ZOO_APP_CACHE_HOURS``, each with its default and what it bounds), ``GRADIO_SERVER_PORT`` [7860];
 ``ZOO_CATALOG``/``ZOO_MIRROR`` as for ``zoo``.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 import gradio as gr
 
-from app_support import gradio_patch, params
+from app_support import client_limits, gradio_patch, lanes, params
 from app_support.models import default_model, model_choices, published_names, tab_notice
 from app_support.settings import Settings, default_host, default_port, seconds_since_process_start
 from app_support.tabs import colorize, cyclegan, denoise, gan, pix2pix, restore, super_resolution, vae
@@ -94,6 +95,7 @@ def build_demo() -> gr.Blocks:
             show_progress="hidden",
         )  # fmt: skip
     params.guard_controls(demo)  # a value a control cannot convert gets a sentence, not gradio's empty error
+    lanes.remember_demo(demo)  # the full-resolution validator counts a visitor's jobs in this app's queue
     return demo
 
 
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         share=args.share,
         allowed_paths=[str(EXAMPLES)],
         max_file_size=f"{limits.max_upload_mb}mb",
+        head=client_limits.head(),  # uploads into a canvas are downscaled in the browser first
         prevent_thread_lock=True,
     )
     age = seconds_since_process_start()

@@ -4,6 +4,10 @@ What: gradio (6.x) saves every PIL output into its cache through ``gradio.proces
 which names the file after its content and rewrites it in place on every save. Two visitors getting the same output
 at once could then be served a file while it was being truncated and rewritten (seen as failed downloads in
 tests/reliability/test_load.py). ``save_pil_to_cache_once`` writes the file only when it is missing, atomically.
+It also writes PNGs at zlib level ``PNG_COMPRESS_LEVEL`` (1) instead of Pillow's 6: 2.7-5x faster for 10-22 % more
+bytes on 1-megapixel photos (a 1224x816 result: 0.10 s instead of 0.62 s; a photo request sends two or three).
+And it names the file after ``Image.info["zoo_download_name"]`` when a handler set one (``media.named``:
+``astronaut-denoise-color.png``).
 
 Guard: ``install()`` replaces the function only on the gradio line it was written against (``GRADIO_RANGE``) and only
 while gradio's function is still the one read then (``ORIGINAL_SHA256``, the sha256 of its source); otherwise it
@@ -29,14 +33,38 @@ PATCHED = "gradio.processing_utils.save_pil_to_cache"
 GRADIO_RANGE = (6, 7)  # major versions [from, to): the 6.x line, read at gradio 6.31.0
 ORIGINAL_SHA256 = "ea8f5a3ffa0371a17de649d654e2ddda471362b6e0301e8c323a60009af94468"
 _original: Callable | None = None  # gradio's function, once replaced
+PNG_COMPRESS_LEVEL = 1
+DOWNLOAD_NAME = "zoo_download_name"  # = media.DOWNLOAD_NAME (not imported: this module stays free of the app)
+
+
+def encode(img: Image.Image, format: str) -> bytes:
+    """gradio's ``encode_pil_to_bytes`` (same metadata, less the app's download name), PNGs at
+    ``PNG_COMPRESS_LEVEL``."""
+    from io import BytesIO
+
+    from gradio import processing_utils
+    from PIL.PngImagePlugin import PngInfo
+
+    if format.lower() != "png":
+        return processing_utils.encode_pil_to_bytes(img, format)
+    info = PngInfo()
+    for key, value in img.info.items():
+        if isinstance(key, str) and isinstance(value, str) and key != DOWNLOAD_NAME:
+            info.add_text(key, value)
+    with BytesIO() as output:
+        img.save(output, "png", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
+        return output.getvalue()
 
 
 def save_pil_to_cache_once(img: Image.Image, cache_dir: str, name: str = "image", format: str = "webp") -> str:
     """gradio's ``save_pil_to_cache`` (same signature and file name), but the content-named file is written only
-    when missing, through a temporary file and an atomic rename, so a file being served is never rewritten."""
+    when missing, through a temporary file and an atomic rename, so a file being served is never rewritten. An image
+    named by ``media.named`` is saved under that name (what the visitor's download is called)."""
     from gradio import processing_utils
 
-    data = processing_utils.encode_pil_to_bytes(img, format)
+    name = img.info.get(DOWNLOAD_NAME) or name
+
+    data = encode(img, format)
     folder = Path(cache_dir) / processing_utils.hash_bytes(data)
     folder.mkdir(exist_ok=True, parents=True)
     target = (folder / f"{name}.{format}").resolve()

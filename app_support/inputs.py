@@ -31,6 +31,7 @@ class Prepared:
     image: Image.Image
     original_size: tuple[int, int]
     notices: list[str] = field(default_factory=list)
+    preview: str = ""  # what the preview size did to the image (empty: worked at the uploaded size)
 
 
 def megapixels(pixels: float) -> str:
@@ -100,8 +101,9 @@ def downscale_to(image: Image.Image, max_pixels: int) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def load_input(source: Any, max_pixels: int, what: str = "an image") -> Prepared:
-    """Open and normalise one uploaded image (path, PIL image, bytes or numpy array).
+def load_input(source: Any, max_pixels: int, what: str = "an image", preview_pixels: int | None = None) -> Prepared:
+    """Open and normalise one uploaded image (path, PIL image, bytes or numpy array); with ``preview_pixels``, an
+    image larger than that is downscaled to it too, and ``Prepared.preview`` says so.
 
     >>> load_input("examples/denoise/house.png", max_pixels=4_000_000).image.mode  # doctest: +SKIP
     'RGB'
@@ -130,7 +132,15 @@ def load_input(source: Any, max_pixels: int, what: str = "an image") -> Prepared
             f"The image is {width}x{height} ({megapixels(width * height)}), above this app's limit of "
             f"{megapixels(max_pixels)}; it was downscaled to {image.width}x{image.height}."
         )
-    return Prepared(image=image, original_size=(width, height), notices=notices)
+    prepared = Prepared(image=image, original_size=(width, height), notices=notices)
+    if preview_pixels and image.width * image.height > preview_pixels:
+        small = downscale_to(image, preview_pixels)
+        prepared.preview = (
+            f"Preview: your {width}x{height} image was worked on at {small.width}x{small.height}; the 'at full "
+            "resolution' button works on the whole image (slower)."
+        )
+        prepared.image = small
+    return prepared
 
 
 def editor_image(value: Any) -> Any:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -67,3 +69,37 @@ def _prune(folder: Path, max_age_s: float) -> None:
                 old.unlink()
         except OSError:  # another request pruned it first
             pass
+
+
+DOWNLOAD_NAME = "zoo_download_name"  # Image.info key: the file name (without .png) the app's cache writer uses
+TINY_SIDE = 64  # results smaller than this on a side are shown enlarged (nearest neighbour)
+SHOWN_SIDE = 256
+
+
+def source_stem(source: Any) -> str:
+    """A short file-name-safe stem of an upload (its file name without the suffix), or "image"."""
+    raw = Path(str(source)).stem if isinstance(source, str | Path) and str(source).strip() else ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-.")[:48]
+    return stem or "image"
+
+
+def named(image: Image.Image, *parts: Any) -> Image.Image:
+    """``image`` with its download name set: the parts joined by "-" (e.g. ``astronaut-denoise-color``), each made
+    file-name safe; the app's cache writer (``gradio_patch``) names the PNG after it."""
+    words = [re.sub(r"[^A-Za-z0-9._-]+", "-", str(part)).strip("-.") for part in parts if part]
+    image.info[DOWNLOAD_NAME] = "-".join(word for word in words if word)[:100] or "image"
+    return image
+
+
+def for_display(image: Image.Image) -> tuple[Image.Image, str]:
+    """A tiny result (under ``TINY_SIDE`` pixels on a side, e.g. a 28x28 digit) enlarged by a whole factor with
+    nearest neighbour to about ``SHOWN_SIDE``, and a sentence with its true size; other images as they are, and ""."""
+    if min(image.size) >= TINY_SIDE:
+        return image, ""
+    shown = enlarge(image, SHOWN_SIDE)
+    shown.info.update(image.info)
+    factor = shown.width // image.width
+    return shown, (
+        f"The result is {image.width}x{image.height} pixels: shown and saved enlarged x{factor} (nearest neighbour, "
+        f"{shown.width}x{shown.height}), each {factor}x{factor} block one pixel."
+    )

@@ -18,7 +18,10 @@ LIMITS = {
     ),
     "ZOO_APP_MAX_PIXELS": (4_000_000, 4096, "input pixels; larger inputs are downscaled, with a notice"),
     "ZOO_APP_MAX_UPSCALE_PIXELS": (1_000_000, 4096, "super-resolution input pixels (the output has scale^2 more)"),
-    "ZOO_APP_CONCURRENCY": (1, 1, "events of one tab that run at the same time (the queue holds the rest)"),
+    "ZOO_APP_CONCURRENCY": (1, 1, "preview events of one tab that run at the same time (the queue holds the rest)"),
+    "ZOO_APP_PREVIEW_PIXELS": (1_000_000, 4096, "pixels of a preview's result (the default button of a photo tab)"),
+    "ZOO_APP_FULL_CONCURRENCY": (1, 1, "full-resolution events, of all tabs together, that run at the same time"),
+    "ZOO_APP_MAX_FULL_JOBS": (1, 1, "full-resolution jobs one visitor may have queued or running"),
     "ZOO_APP_MAX_UPLOAD_MB": (25, 1, "size of one uploaded file in MB (a 50-megapixel phone JPEG is ~20 MB)"),
     "ZOO_APP_PRELOAD": (0, 0, "1: load each tab's default model in the background right after start (0: on first use)"),
     "ZOO_APP_CACHE_HOURS": (1, 1, "hours an upload or a result stays in gradio's cache folder before it is deleted"),
@@ -52,6 +55,9 @@ class Settings:
     max_pixels: int
     max_upscale_pixels: int
     concurrency: int
+    preview_pixels: int
+    full_concurrency: int
+    max_full_jobs: int
     max_upload_mb: int
     cache_hours: int
     preload: bool
@@ -63,6 +69,9 @@ class Settings:
             max_pixels=env_int("ZOO_APP_MAX_PIXELS"),
             max_upscale_pixels=env_int("ZOO_APP_MAX_UPSCALE_PIXELS"),
             concurrency=env_int("ZOO_APP_CONCURRENCY"),
+            preview_pixels=env_int("ZOO_APP_PREVIEW_PIXELS"),
+            full_concurrency=env_int("ZOO_APP_FULL_CONCURRENCY"),
+            max_full_jobs=env_int("ZOO_APP_MAX_FULL_JOBS"),
             max_upload_mb=env_int("ZOO_APP_MAX_UPLOAD_MB"),
             cache_hours=env_int("ZOO_APP_CACHE_HOURS"),
             preload=env_int("ZOO_APP_PRELOAD") > 0,

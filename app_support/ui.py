@@ -119,11 +119,28 @@ def warm_up(tasks: tuple[str, ...], preload: bool, imports_held: bool = False) -
         LOG.exception("warm-up failed")
 
 
-def prepare(image: Any, what: str = "an image", max_pixels: int | None = None) -> Prepared:
-    prepared = load_input(image, max_pixels or settings().max_pixels, what)
+def prepare(
+    image: Any, what: str = "an image", max_pixels: int | None = None, full: bool = True, scale: int = 1
+) -> Prepared:
+    """The upload, normalised (``inputs.load_input``); unless ``full``, at the preview size: a result of at most
+    ``ZOO_APP_PREVIEW_PIXELS`` for a model that enlarges ``scale`` times. Notices pop up; the preview line goes at
+    the end of ``notices`` (into the report) without a pop-up."""
+    limits = settings()
+    preview = None if full else max(MIN_PREVIEW_PIXELS, limits.preview_pixels // (scale * scale))
+    prepared = load_input(image, max_pixels or limits.max_pixels, what, preview_pixels=preview)
     for notice in prepared.notices:
         gr.Warning(notice)
+    if prepared.preview:
+        prepared.notices.append(prepared.preview)
     return prepared
+
+
+MIN_PREVIEW_PIXELS = 4096  # a preview works on at least 64x64 input pixels, however large the model's factor
+
+
+def encoding(progress: gr.Progress, fraction: float = 0.95) -> None:
+    """The last progress step of a handler: what happens between its return and the result on screen."""
+    progress(fraction, desc="Sending the result (PNG)...")
 
 
 def report(*lines: str, notices: list[str] | None = None) -> str:

@@ -146,3 +146,25 @@ def test_every_image_task_has_a_timed_call(tiny_pipelines):
             side = bench.digit_input_side(pipe) or 32
             bench._image_call(pipe)(bench.probe_input(pipe.task, side, gray=False))
     assert {pipe.task for pipe in pipes.values()} >= bench.IMAGE_TASKS
+
+
+def test_app_measures_are_rendered_under_app():
+    """``python -m tools.app_bench`` stores its measures in results.json; the report shows each with its command."""
+    source = {"command": "python -m tools.app_bench", "date": "2026-12-03 19:00 UTC", "load_average": 3.2}
+    results = {"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "python": "3"}, "quick": False,
+               "models": {}, "peers": {}, "app_cold_start": {"seconds": 2.0},
+               "app_visitors": {
+                   "preview": {**source, "rows": {"photo": "3000x2000",
+                                                  "tabs": {"/denoise": {"median_s": 4.2, "max_s": 4.9}}}},
+                   "visitors": {**source, "rows": {"heavy": "/denoise_full", "photo": "3000x2000",
+                                                   "small_alone_s": 0.8, "small_during_heavy_s": 1.3,
+                                                   "heavy_s": 24.5}},
+                   "overhead": {**source, "rows": {"denoise-color": {"api": "/denoise", "input": "512x512",
+                                                                     "app_s": 1.5, "library_s": 1.2, "ratio": 1.25}}},
+               }}  # fmt: skip
+    text = bench.markdown(results, "python -m tools.bench")
+    app = text.split("## App", 1)[1]
+    assert "| /denoise | 4.20 | 4.90 |" in app
+    assert "| `/denoise_full` | 0.80 | 1.30 | 24.50 |" in app
+    assert "| denoise-color | `/denoise` | 512x512 | 1.500 | 1.200 | 1.25x |" in app
+    assert app.count("`python -m tools.app_bench`, 2026-12-03 19:00 UTC, load average 3.2") == 3

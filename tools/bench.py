@@ -445,7 +445,10 @@ def markdown(results: dict[str, Any], command: str) -> str:
                   table(["model", "input", "seconds", "peak RSS (MiB)"], rows)]  # fmt: skip
     start = results.get("app_cold_start", {})
     cold = f"{start['seconds']:.1f} s" if "seconds" in start else f"not measured ({start.get('error')})"
-    lines += ["", "## App", "", f"Cold start (process start to first served page): {cold}", ""]
+    from tools.app_bench import markdown_lines
+
+    cold_line = f"Cold start (process start to first served page): {cold}"
+    lines += ["", "## App", "", cold_line, *markdown_lines(results), ""]
     return "\n".join(lines) + "\n"
 
 

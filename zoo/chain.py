@@ -12,6 +12,7 @@ uses it with the app's model cache. Each step is reported with the model that ra
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ class RestorePipeline:
     (3) upscaling by ``upscale`` (1, 2 or 4), reduced to the largest factor whose output stays within
     ``max_output_pixels`` (a note says so). ``models`` maps "denoise", "x2", "x4", "colorize" to model names;
     ``load(name)`` returns a loaded pipeline (default ``zoo.load``, cached per instance). ``progress(fraction,
-    text)`` is called before each step.
+    text)`` is called before each step, and as its tiles are done where the step's pipeline reports them.
     """
 
     def __init__(
@@ -174,18 +175,22 @@ class RestorePipeline:
         steps = ["denoise"] * (strength != 0) + ["colorize"] * paint + ([f"x{factor}"] if factor > 1 else [])
         current = image
         for done, step in enumerate(steps):
-            say(done / len(steps), {"denoise": "Denoising", "colorize": "Colourising"}.get(step, f"Upscaling {step}"))
+            text = {"denoise": "Denoising", "colorize": "Colourising"}.get(step, f"Upscaling {step}")
+            say(done / len(steps), text)
             name, pipe = self.pipeline(step)
+            tiles = {}  # the step's own progress (tiles), where the caller asked and the pipeline reports it
+            if progress is not None and "progress" in inspect.signature(pipe.__call__).parameters:
+                tiles["progress"] = lambda part, done=done, text=text: say((done + part) / len(steps), text)
             start = time.perf_counter()
             if step == "denoise":
                 level = None if strength is None else float(strength)
-                current = pipe(current, sigma=level)
+                current = pipe(current, sigma=level, **tiles)
                 detail = "blind" if level is None else f"strength {level:g}"
             elif step == "colorize":
                 current = pipe(current.convert("L") if not gray else current)
                 detail = "grayscale photo" if gray else "colour discarded first"
             else:
-                current = pipe(current)
+                current = pipe(current, **tiles)
                 detail = f"{image.width}x{image.height} -> {current.width}x{current.height}"
             result.steps.append(RestoreStep(step if step in ("denoise", "colorize") else "upscale", name,
                                             time.perf_counter() - start, detail))  # fmt: skip

@@ -65,7 +65,8 @@ def prepare_digit(image: Any) -> Image.Image:
     scale = DIGIT_BOX / max(crop.shape)
     width = stroke_width(crop > 0.5 * crop.max())
     if width * scale > MAX_STROKE_WIDTH:  # thin bold strokes to MNIST's width by a grey-level erosion, then recrop
-        radius = round((width - STROKE_WIDTH / scale) / 2)
+        # capped where the filter covers the whole crop (a filled block): what a larger one gave, without its error
+        radius = min(round((width - STROKE_WIDTH / scale) / 2), min(crop.shape) // 2 + 1)
         eroded = Image.fromarray((crop * 255).astype(np.uint8)).filter(ImageFilter.MinFilter(2 * radius + 1))
         thinned = np.asarray(eroded, dtype=np.float32) / 255.0
         if thinned.max() >= 0.1:

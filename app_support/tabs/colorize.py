@@ -27,6 +27,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from app_support import lanes, media
 from app_support.hints import (
     DOT_RADIUS,
     MAX_HINTS,
@@ -44,6 +45,7 @@ from app_support.models import entry_key, published_names
 from app_support.ui import (
     MODELS,
     PROGRESS,
+    encoding,
     examples_of,
     image_input,
     image_output,
@@ -128,11 +130,13 @@ def _canvas_or_error(canvas: dict | None) -> dict:
 
 # ------------------------------------------------------------------------------------------------ handlers
 def _colourise(
-    model: str | None, image: Any, hints: Any, progress: gr.Progress
+    model: str | None, image: Any, hints: Any, progress: gr.Progress, full: bool = False
 ) -> tuple[Image.Image, Image.Image, Image.Image | None, str, dict]:
-    """(gray, colourised, the original colours or None, report, hint canvas) for the handlers below."""
+    """(gray, colourised, the original colours or None, report, hint canvas) for the handlers below; at the preview
+    size unless ``full``."""
     pipe = pipeline("colorize", model, progress)
-    prepared = prepare(image)
+    progress(0.0, desc="Reading the image...")
+    prepared = prepare(image, full=full)
     original = prepared.image
     parsed = parse_hints(hints, prepared.original_size)
     gray = original.convert("L")
@@ -145,8 +149,9 @@ def _colourise(
     elif parsed:
         count = f"{len(parsed)} hints were" if len(parsed) > 1 else "hint was"
         hint_line = f"⚠️ {pipe.name} ignores colour hints (it was trained without them): your {count} not used."
-    progress(0.5, desc="Colourising...")
-    out = pipe(gray, hints=used)
+    progress(0.2, desc="Colourising (the network runs once, at its working size)...")
+    out = media.named(pipe(gray, hints=used), media.source_stem(image), pipe.name, "hints" if used else "")
+    progress(0.8, desc="Comparing with your colours...")
     if is_colour:
         from zoo.metrics import psnr
 
@@ -156,15 +161,16 @@ def _colourise(
         line = "Gray input: there is no original colour to compare with."
     info = report(line, hint_line, f"Output {size_of(out)} RGB.", notices=prepared.notices)
     canvas = {"image": out, "size": prepared.original_size}
+    encoding(progress)
     return gray, out, original if is_colour else None, info, canvas
 
 
 @user_errors
 def colorize(
-    model: str | None, image: Any, progress: gr.Progress = PROGRESS
+    model: str | None, image: Any, progress: gr.Progress = PROGRESS, *, full: bool = False
 ) -> tuple[Image.Image, Image.Image, Image.Image | None, str]:
     """Colourise; a colour upload is desaturated first and returned as the original for comparison."""
-    return _colourise(model, image, None, progress)[:4]
+    return _colourise(model, image, None, progress, full)[:4]
 
 
 @user_errors
@@ -177,8 +183,10 @@ def colorize_hints(
 
 
 @user_errors
-def colorize_in_tab(model: str | None, image: Any, progress: gr.Progress = PROGRESS) -> tuple[Any, ...]:
-    return _colourise(model, image, None, progress)  # the tab's /colorize: also the hint canvas (a gr.State)
+def colorize_in_tab(
+    model: str | None, image: Any, progress: gr.Progress = PROGRESS, *, full: bool = False
+) -> tuple[Any, ...]:
+    return _colourise(model, image, None, progress, full)  # the tab's /colorize: also the hint canvas (a gr.State)
 
 
 @user_errors
@@ -258,7 +266,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
     with gr.Row():
         with gr.Column():
             image = image_input("Gray or colour image (colour is desaturated first)", "colorize-input")
-            run = gr.Button("Colourise", variant="primary", elem_id="colorize-run")
+            runs = lanes.buttons("Colourise", "colorize")
         with gr.Column():
             with gr.Row():
                 gray = image_output("What the model sees (gray)", "colorize-gray")
@@ -290,9 +298,9 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
     ui_only = {"queue": False, "show_progress": "hidden", "api_visibility": "undocumented"}
     shown = [gray, output, original, info, canvas]
     after = [model, canvas, hints], [preview, listed, note, hints_run]
-    run.click(colorize_in_tab, [model, image], shown, api_name="colorize", **queued("colorize")).success(
-        show_hints, *after, api_name="colorize_show_hints", **ui_only
-    )
+    quick, slow = lanes.wire(runs, colorize_in_tab, [model, image], shown, "colorize", "colorize")
+    quick.success(show_hints, *after, api_name="colorize_show_hints", **ui_only)
+    slow.success(show_hints, *after, api_name="colorize_full_show_hints", **ui_only)
     hints_run.click(
         colorize_hints_in_tab, [model, image, hints], shown, api_name="colorize_hints", **queued("colorize")
     ).success(show_hints, *after, api_name="colorize_hints_show", **ui_only)

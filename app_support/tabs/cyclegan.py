@@ -8,15 +8,15 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from app_support import params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
+    encoding,
     examples_of,
     image_input,
     image_output,
     pipeline,
     prepare,
-    queued,
     report,
     tab_header,
     user_errors,
@@ -25,18 +25,27 @@ from app_support.ui import (
 
 @user_errors
 def cyclegan(
-    model: str | None, image: Any, direction: str = "AtoB", progress: gr.Progress = PROGRESS
+    model: str | None,
+    image: Any,
+    direction: str = "AtoB",
+    progress: gr.Progress = PROGRESS,
+    *,
+    full: bool = False,
 ) -> tuple[Image.Image, Image.Image, Image.Image, str]:
-    """x, G(x) and F(G(x)): the translation and the round trip back."""
+    """x, G(x) and F(G(x)): the translation and the round trip back (at the preview size unless ``full``)."""
     direction = params.choice(direction, "Direction", ["AtoB", "BtoA"], default="AtoB")
     pipe = pipeline("cyclegan", model, progress)
-    prepared = prepare(image)
+    progress(0.0, desc="Reading the image...")
+    prepared = prepare(image, full=full)
     x = prepared.image.convert("RGB")
-    progress(0.4, desc="Translating and back...")
+    progress(0.2, desc="Translating and back (each network runs once, at its working size)...")
     forward, back = pipe.round_trip(x, direction)
+    stem = media.source_stem(image)
+    forward, back = media.named(forward, stem, pipe.name, direction), media.named(back, stem, pipe.name, "round-trip")
     source, target = pipe.domains if direction == "AtoB" else pipe.domains[::-1]
     error = np.abs(np.asarray(x, np.float32) - np.asarray(back.convert("RGB"), np.float32)).mean() / 255.0
     line = f"{source} → {target} → {source}; cycle error mean |x − F(G(x))| = {error:.3f} (0-1 scale)."
+    encoding(progress)
     return x, forward, back, report(line, notices=prepared.notices)
 
 
@@ -47,7 +56,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
         with gr.Column():
             direction = gr.Radio([("A → B", "AtoB"), ("B → A", "BtoA")], value="AtoB", label="Direction")
             image = image_input("Input", "cyclegan-input")
-            run = gr.Button("Translate and back", variant="primary", elem_id="cyclegan-run")
+            runs = lanes.buttons("Translate and back", "cyclegan")
         with gr.Column():
             with gr.Row():
                 x = image_output("x", "cyclegan-x")
@@ -55,5 +64,5 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
                 back = image_output("F(G(x))", "cyclegan-back")
             info = gr.Markdown(elem_id="cyclegan-info")
     gr.Examples(examples_of("cyclegan"), [image], api_name="cyclegan_load_example")
-    run.click(cyclegan, [model, image, direction], [x, forward, back, info], api_name="cyclegan", **queued("cyclegan"))
+    lanes.wire(runs, cyclegan, [model, image, direction], [x, forward, back, info], "cyclegan", "cyclegan")
     return notice, model

@@ -10,15 +10,15 @@ import numpy as np
 from PIL import Image
 
 import zoo
-from app_support import params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
+    encoding,
     examples_of,
     image_input,
     image_output,
     pipeline,
     prepare,
-    queued,
     report,
     size_of,
     tab_header,
@@ -35,13 +35,17 @@ def denoise(
     add_noise: bool = False,
     added_sigma: float = 25.0,
     progress: gr.Progress = PROGRESS,
+    *,
+    full: bool = False,
 ) -> tuple[tuple[Image.Image, Image.Image], Image.Image, str]:
-    """Denoise an upload; optionally add Gaussian noise of ``added_sigma`` first and report PSNR against it."""
+    """Denoise an upload (at the preview size unless ``full``); optionally add Gaussian noise of ``added_sigma``
+    first and report PSNR against it."""
     noise_level = params.number(noise_level, "Noise level σ", 0, 75, default=25)
     blind, add_noise = params.flag(blind, "auto (blind)", True), params.flag(add_noise, "Add synthetic noise", False)
     added_sigma = params.number(added_sigma, "Synthetic noise σ", 0, 75, default=25)
     pipe = pipeline("denoise", model, progress)
-    prepared = prepare(image)
+    progress(0.0, desc="Reading the image...")
+    prepared = prepare(image, full=full)
     clean = prepared.image
     lines = []
     noisy = clean
@@ -62,14 +66,15 @@ def denoise(
                 f"Blind mode estimates the noise from the image and needs at least 32x32 pixels (this one is "
                 f"{size_of(noisy)}); untick 'auto (blind)' and set the noise level instead."
             )
+        progress(0.05, desc="Estimating the noise level...")
         sigma = pipe.estimate_sigma(noisy)
         how = "learned estimator: the effective strength of noise and JPEG damage" if learned else "blind"
         lines.append(f"Estimated noise level ({how}): σ ≈ {sigma:.1f}.")
     else:
         sigma = float(noise_level)
         lines.append(f"Noise level: σ = {sigma:g}.")
-    progress(0.5, desc="Denoising...")
-    out = pipe(noisy, sigma=sigma)
+    progress(0.1, desc="Denoising...")
+    out = pipe(noisy, sigma=sigma, progress=lambda done: progress(0.1 + 0.8 * done, desc="Denoising tile by tile..."))
     if add_noise:
         from zoo.metrics import psnr
 
@@ -79,7 +84,10 @@ def denoise(
             f"denoised **{psnr(reference, np.asarray(out)):.2f} dB**."
         )
     lines.append(f"Output {size_of(out)} {out.mode}.")
-    return (noisy, out), out, report(*lines, notices=prepared.notices)
+    shown, tiny = media.for_display(media.named(out, media.source_stem(image), pipe.name))
+    lines.append(tiny)
+    encoding(progress)
+    return (media.for_display(noisy)[0], shown), shown, report(*lines, notices=prepared.notices)
 
 
 def build() -> tuple[gr.Markdown, gr.Dropdown]:
@@ -92,14 +100,12 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
             sigma = gr.Slider(0, 75, value=25, step=1, label="Noise level σ (0-255), used when not auto")
             add_noise = gr.Checkbox(False, label="Add synthetic noise first (then PSNR vs your image)")
             added = gr.Slider(0, 75, value=25, step=1, label="Synthetic noise σ")
-            run = gr.Button("Denoise", variant="primary", elem_id="denoise-run")
+            runs = lanes.buttons("Denoise", "denoise")
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="pil", format="png", elem_id="denoise-slider")
             output = image_output("Denoised (PNG)", "denoise-output")
             info = gr.Markdown(elem_id="denoise-info")
     gr.Examples(examples_of("denoise"), [image], api_name="denoise_load_example")
-    run.click(
-        denoise, [model, image, sigma, blind, add_noise, added], [slider, output, info],
-        api_name="denoise", **queued("denoise"),
-    )  # fmt: skip
+    inputs = [model, image, sigma, blind, add_noise, added]
+    lanes.wire(runs, denoise, inputs, [slider, output, info], "denoise", "denoise")
     return notice, model

@@ -58,9 +58,11 @@ def gan_sample(
     pipe = pipeline("gan", model, progress)
     progress(0.5, desc="Sampling...")
     if hasattr(pipe, "sample_points"):
-        return pipe.sample(500, seed=seed)[0], f"500 points from seed {seed} (blue) against y = sin(x) (red)."
+        plot = media.named(pipe.sample(500, seed=seed)[0], pipe.name, f"seed{seed}")
+        return plot, f"500 points from seed {seed} (blue) against y = sin(x) (red)."
     chosen = _label(pipe, label)
     picture = media.grid(pipe.sample(count, seed=seed, label=chosen), min_side=84)
+    media.named(picture, pipe.name, f"seed{seed}", f"class-{chosen}" if chosen else "")
     what = f"class {chosen}" if chosen else ("classes in turn" if pipe.labels else "unconditional")
     return picture, f"{count} samples from seed {seed} ({what})."
 
@@ -93,7 +95,8 @@ def gan_interpolate(
     frames = pipe.interpolate(seed_a, seed_b, steps, label=_label(pipe, label))
     if hasattr(pipe, "sample_points"):
         frames = [media.fit_within(frame, 160) for frame in frames]
-    return media.strip(frames, min_side=84), media.save_gif(frames, min_side=168)
+    strip = media.named(media.strip(frames, min_side=84), pipe.name, f"seed{seed_a}-to-seed{seed_b}")
+    return strip, media.save_gif(frames, min_side=168)
 
 
 def build(tab: gr.Tab) -> tuple[gr.Markdown, gr.Dropdown]:

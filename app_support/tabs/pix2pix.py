@@ -8,11 +8,13 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import facades
+from app_support import facades, lanes, media
+from app_support.client_limits import CANVAS_CLASS
 from app_support.inputs import editor_image
 from app_support.ui import (
     EXAMPLES,
     PROGRESS,
+    encoding,
     examples_of,
     image_input,
     image_output,
@@ -35,12 +37,17 @@ FACADE_LEGEND = " ".join(
 
 
 @user_errors
-def pix2pix(model: str | None, image: Any, progress: gr.Progress = PROGRESS) -> tuple[Image.Image, str]:
-    """Translate an uploaded image (e.g. a facade label map, violet circles) with a pix2pix generator."""
+def pix2pix(
+    model: str | None, image: Any, progress: gr.Progress = PROGRESS, *, full: bool = False
+) -> tuple[Image.Image, str]:
+    """Translate an uploaded image (e.g. a facade label map, violet circles) with a pix2pix generator (at the
+    preview size unless ``full``)."""
     pipe = pipeline("pix2pix", model, progress)
-    prepared = prepare(image, "a label map or image")
-    progress(0.5, desc="Translating...")
-    out = pipe(prepared.image)
+    progress(0.0, desc="Reading the image...")
+    prepared = prepare(image, "a label map or image", full=full)
+    progress(0.2, desc="Translating (the network runs once, at its working size)...")
+    out = media.named(pipe(prepared.image), media.source_stem(image), pipe.name)
+    encoding(progress)
     return out, report(f"{pipe.name}: {size_of(prepared.image)} in, {size_of(out)} out.", notices=prepared.notices)
 
 
@@ -53,7 +60,7 @@ def pix2pix_painting(
     prepared = prepare(editor_image(painting), "a painted label map")
     labels = facades.snap_to_palette(prepared.image)
     progress(0.5, desc="Translating...")
-    out = pipe(labels)
+    out = media.named(pipe(labels), "painted", pipe.name)
     note = "Painted colours were snapped to the nearest facade label colour."
     if "facades" not in pipe.name:
         note += f" {pipe.name} was not trained on facade label maps, so expect little sense."
@@ -80,6 +87,7 @@ def facade_painter() -> gr.ImageEditor:
         sources=("upload",),
         interactive=True,
         elem_id="pix2pix-painter",
+        elem_classes=[CANVAS_CLASS],  # uploads are downscaled in the browser (app_support/client_limits.py)
     )
     return readable_uploads(painter)
 
@@ -90,7 +98,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
     with gr.Row():
         with gr.Column():
             image = image_input("Input (label map, shapes, aerial photo...)", "pix2pix-input")
-            run = gr.Button("Translate", variant="primary", elem_id="pix2pix-run")
+            runs = lanes.buttons("Translate", "pix2pix")
         with gr.Column():
             output = image_output("Output (PNG)", "pix2pix-output")
             info = gr.Markdown(elem_id="pix2pix-info")
@@ -103,7 +111,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
                 snapped = image_output("Label map as given to the model", "pix2pix-snapped")
                 painted = image_output("Facade (PNG)", "pix2pix-painted-output")
         paint_run = gr.Button("Translate painting", elem_id="pix2pix-paint-run")
-    run.click(pix2pix, [model, image], [output, info], api_name="pix2pix", **queued("pix2pix"))
+    lanes.wire(runs, pix2pix, [model, image], [output, info], "pix2pix", "pix2pix")
     paint_run.click(
         pix2pix_painting, [model, painter], [snapped, painted, info], api_name="pix2pix_painting", **queued("pix2pix")
     )

@@ -9,15 +9,15 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from app_support import params
+from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
+    encoding,
     examples_of,
     image_input,
     image_output,
     pipeline,
     prepare,
-    queued,
     report,
     settings,
     size_of,
@@ -53,25 +53,30 @@ def restore(
     auto_strength: bool = True,
     strength: float = 10.0,
     progress: gr.Progress = PROGRESS,
+    *,
+    full: bool = False,
 ) -> tuple[tuple[Image.Image, Image.Image], Image.Image, str]:
-    """Run the restore chain on an upload; returns (before, after) for the slider, the result, and the report."""
+    """Run the restore chain on an upload (a preview's result has at most ``ZOO_APP_PREVIEW_PIXELS`` unless
+    ``full``); returns (before, after) for the slider, the result, and the report."""
     upscale = params.choice(params.integer(upscale, "Upscale", 1, 4, default=1), "Upscale", [1, 2, 4])
     colorize = params.choice(colorize, "Colourise", [value for _, value in COLORIZE_CHOICES], default="auto")
     auto_strength = params.flag(auto_strength, "Strength: auto", True)
     strength = params.number(strength, "Strength", 0, 75, default=10)
-    prepared = prepare(image)
+    progress(0.0, desc="Reading the image...")
+    prepared = prepare(image, full=full, scale=upscale)
     chain = RestorePipeline(load=lambda name: load_model(name, progress), max_output_pixels=settings().max_pixels)
     result = chain(
         prepared.image,
         upscale=upscale,
         colorize=colorize,
         strength=None if auto_strength else strength,
-        progress=lambda fraction, text: progress(fraction, desc=f"{text}..."),
+        progress=lambda fraction, text: progress(0.05 + 0.85 * fraction, desc=f"{text}..."),
     )
-    out = result.image
+    out = media.named(result.image, media.source_stem(image), "restored")
     before = prepared.image.convert(out.mode).resize(out.size, Image.Resampling.BICUBIC)
     lines = [f"Step {k}: {step}." for k, step in enumerate(result.steps, 1)] or ["Nothing to do with these options."]
     lines.append(f"Input {size_of(prepared.image)} → output **{size_of(out)} {out.mode}** in {result.seconds:.2f} s.")
+    encoding(progress)
     return (before, out), out, report(*lines, notices=[*prepared.notices, *result.notes])
 
 
@@ -85,14 +90,11 @@ def build() -> gr.Markdown:
             colorize = gr.Radio(COLORIZE_CHOICES, value="auto", label="Colourise", elem_id="restore-colorize")
             auto = gr.Checkbox(True, label="Strength: auto (the model reads how damaged the photo is)")
             strength = gr.Slider(0, 75, value=10, step=1, label="Strength (0-255 scale), used when not auto")
-            run = gr.Button("Restore", variant="primary", elem_id="restore-run")
+            runs = lanes.buttons("Restore", "restore")
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="pil", format="png", elem_id="restore-slider")
             output = image_output("Restored (PNG)", "restore-output")
             info = gr.Markdown(elem_id="restore-info")
     gr.Examples(examples_of("restore"), [image], api_name="restore_load_example")
-    run.click(
-        restore, [image, upscale, colorize, auto, strength], [slider, output, info], api_name="restore",
-        **queued("restore"),
-    )  # fmt: skip
+    lanes.wire(runs, restore, [image, upscale, colorize, auto, strength], [slider, output, info], "restore", "restore")
     return notice

@@ -9,7 +9,9 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from app_support import media, params
+from app_support import encodings, media, params
+from app_support.client_limits import CANVAS_CLASS
+from app_support.encodings import SCATTER_POINTS
 from app_support.inputs import digit_from_drawing, editor_image
 from app_support.models import ModelCache, entry_key, require_published, tab_notice
 from app_support.ui import (
@@ -26,7 +28,6 @@ from app_support.ui import (
 )
 
 ENCODINGS = ModelCache(4)  # test-set encodings for the scatter plot, per model
-SCATTER_POINTS = 2000
 Z_SLIDERS = 6  # latent sliders shown for the first dimensions (2 for the 2-D VAE)
 Z_LIMIT = 10.0  # API callers may go past the sliders' +-3, not to absurd values
 
@@ -86,12 +87,14 @@ def vae_random(model: str | None, seed: float = 0, progress: gr.Progress = PROGR
 def vae_manifold(model: str | None, progress: gr.Progress = PROGRESS) -> Image.Image:
     """Decodings of a 15x15 grid over [-3, 3]² of the first two latent dimensions."""
     pipe = pipeline("vae", model, progress)
-    return media.enlarge(pipe.manifold(15, 3.0), 600)
+    return media.named(media.enlarge(pipe.manifold(15, 3.0), 600), pipe.name, "manifold")
 
 
 @user_errors
 def vae_scatter(model: str | None, progress: gr.Progress = PROGRESS) -> tuple[Any, str]:
-    """Posterior means of the first ``SCATTER_POINTS`` test images, first two dimensions, coloured by class."""
+    """Posterior means of the first ``SCATTER_POINTS`` test images, first two dimensions, coloured by class: encoded
+    here when the server has the test set, else the encodings stored with the app for these weights
+    (``app_support/encodings.py``)."""
     import pandas as pd
 
     from zoo.data import DatasetError
@@ -99,22 +102,35 @@ def vae_scatter(model: str | None, progress: gr.Progress = PROGRESS) -> tuple[An
     pipe = pipeline("vae", model, progress)
     entry = require_published("vae", model)
     dataset = pipe.dataset
+    dims = "the first two of its latent dimensions" if pipe.latent_dim > 2 else "its 2-D latent"
 
-    def encode() -> pd.DataFrame:
-        z, labels, names = pipe.encode_test_set(SCATTER_POINTS, progress=lambda done, text: progress(done, desc=text))
+    def encode() -> tuple[pd.DataFrame, str]:
+        try:
+            say = lambda done, text: progress(done, desc=text)  # noqa: E731
+            z, labels, names = pipe.encode_test_set(SCATTER_POINTS, progress=say)
+            how = f"encoded by {pipe.name}"
+        except DatasetError:
+            stored = encodings.load(entry)
+            if stored is None:
+                raise
+            z, labels, names = stored
+            how = f"encoded by {pipe.name} when it was published (stored with the app: this server has no test set)"
         second = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z), np.float32)
-        return pd.DataFrame({"z1": z[:, 0], "z2": second, "class": [str(names[k]) for k in labels]})
+        frame = pd.DataFrame({"z1": z[:, 0], "z2": second, "class": [str(names[k]) for k in labels]})
+        return frame, f"{len(frame)} {dataset} test images {how} (posterior means, {dims})."
 
     try:
-        frame = ENCODINGS.get(entry_key(entry), encode)
-    except DatasetError as error:
-        gr.Warning(f"The {dataset} test set is missing, so there is nothing to plot.")
+        return ENCODINGS.get(entry_key(entry), encode)
+    except DatasetError:
+        message = (
+            f"The {dataset} test set is not on this server and no stored encodings match this version of "
+            f"{pipe.name}, so there is nothing to plot."
+        )
+        gr.Warning(message)
         empty = pd.DataFrame(
             {"z1": pd.Series(dtype=float), "z2": pd.Series(dtype=float), "class": pd.Series(dtype=str)}
         )
-        return empty, f"⚠️ The {dataset} test set is missing, so there is nothing to plot ({error})."
-    dims = "the first two of its latent dimensions" if pipe.latent_dim > 2 else "its 2-D latent"
-    return frame, f"{len(frame)} {dataset} test images encoded by {pipe.name} (posterior means, {dims})."
+        return empty, f"⚠️ {message}"
 
 
 @user_errors
@@ -131,7 +147,8 @@ def vae_interpolate(
     ]
     progress(0.5, desc="Interpolating...")
     frames = pipe.interpolate(digits[0], digits[1], steps)
-    return media.strip(frames, min_side=84), media.save_gif(frames, min_side=168), media.strip(digits, min_side=84)
+    strip = media.named(media.strip(frames, min_side=84), pipe.name, "interpolation")
+    return strip, media.save_gif(frames, min_side=168), media.strip(digits, min_side=84)
 
 
 def digit_sketchpad(label: str, elem_id: str) -> gr.Sketchpad:
@@ -147,6 +164,7 @@ def digit_sketchpad(label: str, elem_id: str) -> gr.Sketchpad:
         brush=brush,
         layers=False,
         elem_id=elem_id,
+        elem_classes=[CANVAS_CLASS],  # uploads are downscaled in the browser (app_support/client_limits.py)
     )
     return readable_uploads(pad)
 

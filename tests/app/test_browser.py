@@ -182,7 +182,7 @@ def test_every_tab_in_a_browser(page, tmp_path):
         page.wait_for_function(
             "() => (document.querySelector('#vae-scatter-info')?.innerText || '').length > 10", timeout=WAIT_MS
         )
-        if "missing" not in page.inner_text("#vae-scatter-info"):
+        if "nothing to plot" not in page.inner_text("#vae-scatter-info"):
             page.wait_for_selector("#vae-scatter canvas, #vae-scatter svg", timeout=WAIT_MS)
         draw(page, "vae-digit-a", [(0.5, 0.2), (0.5, 0.8)])  # a "1"
         draw(
@@ -268,3 +268,29 @@ def test_colour_hints_in_a_browser(page, tmp_path):
         page.click("#colorize-hints-reset")
         wait_for_text(page, "colorize-hints-list", "No hints yet.")
         no_error_toast(page)
+
+
+def test_a_huge_upload_into_a_sketchpad_is_downscaled_in_the_browser(page, tmp_path):
+    """A 6000x6000 PNG chosen for a digit sketchpad reaches gradio's editor as a 1000x1000 PNG (app_support/
+    client_limits.py): the page keeps answering, and the interpolation of that digit comes back (without the script
+    the editor painted it at full size and froze the tab for 15-20 s at 8000x8000)."""
+    drawing = np.full((6000, 6000), 255, np.uint8)
+    drawing[1500:4500, 2600:3400] = 0  # a "1"
+    path = tmp_path / "huge.png"
+    Image.fromarray(drawing).save(path)
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    open_tab(page, "VAE latent explorer")
+    page.wait_for_selector("#vae-digit-a input[type=file]", state="attached", timeout=WAIT_MS)
+    page.wait_for_timeout(5000)  # the editors finish mounting (an upload before that is lost)
+    page.locator("#vae-digit-a input[type=file]").set_input_files(str(path))
+    for _ in range(WAIT_MS // 250):  # decoding 36 megapixels off the main thread: seconds on a busy machine
+        if any("downscaled to 1000x1000" in text for text in messages):
+            break
+        page.wait_for_timeout(250)
+    assert any("huge.png (6000x6000) downscaled to 1000x1000" in text for text in messages), messages[-5:]
+    page.locator("#vae-digit-b input[type=file]").set_input_files(str(EXAMPLES / "vae" / "digit_8.png"))
+    page.wait_for_timeout(3000)  # the editors export their composites
+    run_and_wait(page, "vae-interpolate-run", "vae-strip")
+    seen = np.asarray(fetch_image(page, "vae-seen").convert("L"))
+    assert seen.max() > 200, "the downscaled upload arrives as a digit"

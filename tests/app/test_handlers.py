@@ -48,8 +48,9 @@ def test_denoise_real_uses_its_learned_estimator(tiny_zoo):
     assert_picture(out, (500, 500), "RGB")
     assert "learned estimator" in info
     # no 32-pixel minimum for a learned estimator
-    (_, small), _, _ = denoise.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
-    assert small.size == (20, 12)
+    (_, small), _, info = denoise.denoise("denoise-real", Image.new("RGB", (20, 12), (90, 120, 40)))
+    assert small.size == (20 * 22, 12 * 22), "a tiny result is shown enlarged (nearest neighbour)"
+    assert "The result is 20x12 pixels: shown and saved enlarged x22" in info
 
 
 def test_restore_chain_in_the_app(tiny_zoo):
@@ -70,8 +71,8 @@ def test_restore_chain_in_the_app(tiny_zoo):
 def test_denoise_blind_needs_32_pixels(tiny_zoo):
     with pytest.raises(gr.Error, match="at least 32x32"):
         denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, True)
-    _, out, _ = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
-    assert out.size == (28, 28)
+    _, out, info = denoise.denoise("denoise-gray", str(EXAMPLES / "denoise" / "digit_7_noisy.png"), 25, False)
+    assert out.size == (280, 280) and "The result is 28x28 pixels: shown and saved enlarged x10" in info
 
 
 def test_colorize_shows_gray_input_and_original(tiny_zoo):
@@ -96,7 +97,8 @@ def test_super_resolve_tiles_and_reports_size(tiny_zoo):
     assert bicubic.size == out.size
     assert "128x96 → output **256x192** (x2)" in info
     tiles = [value for value, desc in reports if desc and "tile" in desc]
-    assert len(tiles) > 1 and tiles[-1] == pytest.approx(1.0), "the tiny model tiles at 64 px: several steps"
+    assert len(tiles) > 1 and tiles == sorted(tiles), "the tiny model tiles at 64 px: several steps"
+    assert tiles[-1] == pytest.approx(0.9), "the tiles fill the bar up to the sending step"
     assert any(desc and "Loading superres-x2" in desc for _, desc in reports), "first use announces the load"
 
 
@@ -163,9 +165,10 @@ def test_vae_scatter_from_test_set_or_says_data_missing(tiny_zoo, tmp_path, monk
     assert list(frame.columns) == ["z1", "z2", "class"] and len(frame) == 300
     assert set(frame["class"]) == {str(k) for k in range(10)} and np.isfinite(frame[["z1", "z2"]]).all().all()
     assert "300 mnist test images" in info
-    with pytest.warns(UserWarning, match="missing"):
-        frame, info = vae.vae_scatter("vae-fashion")  # no fashion-mnist in this data folder
-    assert len(frame) == 0 and "fashion-mnist test set is missing" in info
+    with pytest.warns(UserWarning, match="not on this server"):
+        frame, info = vae.vae_scatter("vae-fashion")  # no fashion-mnist in this data folder, no stored encodings
+    assert len(frame) == 0 and "fashion-mnist test set is not on this server" in info
+    assert str(tmp_path) not in info and "data-dir" not in info, "no server path in a visitor's message"
 
 
 def test_vae_interpolation_from_drawings(tiny_zoo):
@@ -291,3 +294,24 @@ def test_import_and_build_load_no_model_code():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_vae_scatter_on_a_server_without_datasets_uses_the_stored_encodings(tiny_zoo, tmp_path, monkeypatch):
+    """A Space has no ../shared/data: the scatter comes from the encodings stored for exactly these weights."""
+    from app_support import encodings
+    from zoo import registry
+
+    monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path / "no-data"))
+    monkeypatch.setattr(encodings, "FOLDER", tmp_path / "stored")
+    entry = registry.get_entry("vae-fashion")
+    z = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    encodings.save(entry, z, np.arange(50) % 10, [f"class {k}" for k in range(10)])
+    frame, info = vae.vae_scatter("vae-fashion")
+    assert len(frame) == 50 and set(frame["class"]) == {f"class {k}" for k in range(10)}
+    assert np.allclose(frame["z1"], z[:, 0], atol=1e-2) and np.allclose(frame["z2"], z[:, 1], atol=1e-2)
+    assert "stored with the app" in info
+    other = tmp_path / "stored" / "vae-mnist.npz"  # written for other weights: ignored
+    encodings.save(entry, z, np.arange(50) % 10, ["x"] * 10).rename(other)
+    with pytest.warns(UserWarning, match="no stored encodings match"):
+        frame, _ = vae.vae_scatter("vae-mnist")
+    assert len(frame) == 0

@@ -314,3 +314,16 @@ def test_warm_up_imports_and_optionally_preloads(tiny_zoo, caplog):
     cached = ui.MODELS.keys()  # a method of ModelCache, not a dict
     names = sorted(key[0] for key in cached)
     assert len(names) == 2 and "preloaded" in caplog.text and all(name in caplog.text for name in names)
+
+
+def test_every_published_vae_has_encodings_stored_for_its_weights():
+    """The scatter plot of a Space without datasets needs them; republishing a VAE makes its file stale: rerun
+    ``PYTHONPATH=. python -m app_support.encodings``."""
+    from app_support import encodings
+    from zoo import registry
+
+    for entry in registry.list_models("vae"):
+        stored = encodings.load(entry)
+        assert stored is not None, f"{entry.name}: run PYTHONPATH=. python -m app_support.encodings {entry.name}"
+        z, labels, names = stored
+        assert z.shape == (encodings.SCATTER_POINTS, 2) and len(labels) == len(z) and len(names) == 10

@@ -44,3 +44,17 @@ def test_mnist_form_inputs_are_not_changed():
     vae = zoo.load("vae-mnist")
     mnist_like = Image.open(EXAMPLES / "digit_1_mnist_style.png")
     assert np.array_equal(vae.encode(mnist_like), vae.encode(mnist_like, prepare=False))
+
+
+def test_a_filled_block_is_a_digit_not_an_error():
+    """A solid bar (an upload, not a pen stroke) reads as a huge stroke width; the thinning filter is capped by the
+    block's size (PIL refused the filter: 'filter size too large', seen in the app as an unexpected failure)."""
+    import numpy as np
+    from PIL import Image
+
+    from zoo.digits import prepare_digit
+
+    drawing = np.full((1024, 1024), 255, np.uint8)
+    drawing[256:768, 461:563] = 0
+    digit = np.asarray(prepare_digit(Image.fromarray(drawing)))
+    assert digit.shape == (28, 28) and digit.max() > 200 and digit[:, :8].max() < 30

@@ -187,8 +187,9 @@ class DenoisePipeline(Pipeline):
         return float(min(max(level, 0.0), self.max_sigma))
 
     @torch.no_grad()
-    def denoise_array(self, array: np.ndarray, sigma: float | None) -> np.ndarray:
-        """Float [H,W] or [H,W,C] in [0,1] (noisy, unclipped values allowed) -> denoised float array in [0, 1]."""
+    def denoise_array(self, array: np.ndarray, sigma: float | None, progress=None) -> np.ndarray:
+        """Float [H,W] or [H,W,C] in [0,1] (noisy, unclipped values allowed) -> denoised float array in [0, 1].
+        ``progress(fraction)`` is called after each tile."""
         net = self.models["model"]
         size = self.options.get("image_size")
         x = to_tensor(array, self.device)
@@ -213,18 +214,25 @@ class DenoisePipeline(Pipeline):
                 tile=int(self.options.get("tile", 512)),
                 margin=int(self.options.get("margin", receptive_radius(net))),
                 multiple=int(getattr(net, "required_multiple", 1)),
+                progress=progress,
             )
         return to_numpy(out.float().clamp(0, 1))
 
-    def __call__(self, image: Any, sigma: float | None = None) -> Image.Image:
+    def __call__(self, image: Any, sigma: float | None = None, progress=None) -> Image.Image:
+        """``progress(fraction)``, when given, is called as the tiles of a large image are done (0 to 1)."""
         sigma = self.check_sigma(sigma)
         opened = open_image(image)
         if self.channels == 1 and not is_gray(opened):  # a gray model on a colour photo: each channel on its own
             array, alpha, gray = prepare(opened, 3)
-            out = np.stack([self.denoise_array(array[..., c], sigma) for c in range(3)], axis=2)
+
+            def channel(c: int) -> np.ndarray:
+                share = None if progress is None else (lambda done: progress((c + done) / 3))
+                return self.denoise_array(array[..., c], sigma, progress=share)
+
+            out = np.stack([channel(c) for c in range(3)], axis=2)
         else:
             array, alpha, gray = prepare(opened, self.channels)
-            out = self.denoise_array(array, sigma)
+            out = self.denoise_array(array, sigma, progress=progress)
         return finish(out, alpha, gray)
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
