@@ -185,7 +185,7 @@ def test_animated_gif_uses_the_first_frame(tmp_path):
     ("content", "message"),
     [
         (b"", "empty"),
-        (b"this is not an image", "not an image format"),
+        (b"this is not an image", "not an image this can read \\(PNG, JPEG"),
         (png_bytes(Image.new("RGB", (64, 64)))[:60], "truncated or corrupt"),
         (None, "Upload an image first"),
     ],

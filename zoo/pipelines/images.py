@@ -55,7 +55,7 @@ def open_image(source: Image.Image | str | os.PathLike | bytes | np.ndarray) -> 
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(f"the image is too large to open safely ({error})") from error
     except UnidentifiedImageError as error:
-        raise InputError("the file is not an image format Pillow can read") from error
+        raise InputError("the file is not an image this can read (PNG, JPEG, WebP, GIF, BMP or TIFF)") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InputError(f"the image could not be decoded (truncated or corrupt?): {error}") from error
     if image.width < 1 or image.height < 1:
