@@ -142,7 +142,7 @@ def vae_interpolate(
     pipe = pipeline("vae", model, progress)
     limit = settings().max_pixels
     digits = [
-        digit_from_drawing(prepare(editor_image(drawing), f"digit {which}", limit).image)
+        digit_from_drawing(prepare(editor_image(drawing), f"drawing {which}", limit).image)
         for which, drawing in (("A", drawing_a), ("B", drawing_b))
     ]
     progress(0.5, desc="Interpolating...")
@@ -196,17 +196,20 @@ def build(tab: gr.Tab) -> tuple[gr.Markdown, gr.Dropdown]:
                 elem_id="vae-scatter",
             )  # fmt: skip
             scatter_info = gr.Markdown(elem_id="vae-scatter-info")
-    gr.Markdown("### Interpolate between two digits\nDraw in black (it is inverted for the model) or upload.")
+    gr.Markdown(
+        "### Interpolate between two drawings\nDraw a digit (vae-mnist) or a piece of clothing (vae-fashion) in "
+        "black (it is inverted for the model), or upload one."
+    )
     with gr.Row():
-        sketch_a = digit_sketchpad("Digit A", "vae-digit-a")
-        sketch_b = digit_sketchpad("Digit B", "vae-digit-b")
+        sketch_a = digit_sketchpad("Drawing A", "vae-digit-a")
+        sketch_b = digit_sketchpad("Drawing B", "vae-digit-b")
     with gr.Row():
         steps = gr.Slider(3, 16, value=8, step=1, label="Steps")
         interpolate_run = gr.Button("Interpolate", variant="primary", elem_id="vae-interpolate-run")
     strip = image_output("Interpolation (PNG strip)", "vae-strip")
     with gr.Row():
         gif = gr.Image(label="Animated", type="filepath", interactive=False, elem_id="vae-gif", height=220)
-        seen = image_output("Your digits as the model sees them", "vae-seen", height=220)
+        seen = image_output("Your drawings as the model sees them", "vae-seen", height=220)
     gr.Examples(
         [[str(EXAMPLES / "vae" / "digit_3.png"), str(EXAMPLES / "vae" / "digit_8.png")]], [sketch_a, sketch_b],
         api_name="vae_load_example", elem_id="vae-examples",
