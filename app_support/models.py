@@ -124,6 +124,7 @@ class ModelCache:
 PHOTO_DEFAULTS = {
     "denoise": ("denoise-real", "denoise-color", "denoise-gray"),
     "super-resolution": ("superres-x4-real", "superres-x2", "superres-x4", "superres-x4-gan"),
+    "colorize": ("colorize-hints", "colorize"),
 }
 DIGIT_DATASETS = {"mnist", "fashion-mnist"}
 
