@@ -124,7 +124,7 @@ class ModelCache:
 PHOTO_DEFAULTS = {
     "denoise": ("denoise-real", "denoise-color", "denoise-gray"),
     "super-resolution": ("superres-x4-real", "superres-x2", "superres-x4", "superres-x4-gan"),
-    "colorize": ("colorize-hints", "colorize"),
+    "colorize": ("colorize", "colorize-hints"),  # colorize-hints is vivid but blotchy on faces: offered, not default
 }
 DIGIT_DATASETS = {"mnist", "fashion-mnist"}
 

@@ -229,16 +229,13 @@ def wait_for_text(page, elem_id: str, text: str) -> None:
 
 
 def test_colour_hints_in_a_browser(page, tmp_path):
-    """Colorize: it opens on colorize-hints; a hint-ignoring model says so and greys the button out; with
-    colorize-hints, a click on the preview pins a hint at the right pixel of the upload, the picker colours it, the
-    model uses it, and reset clears it."""
+    """Colorize: it opens on colorize, which ignores hints, says so and greys the button out; with colorize-hints, a
+    click on the preview pins a hint at the right pixel of the upload, the picker colours it, the model uses it, and
+    reset clears it."""
     shots = tmp_path / "screenshots"
     with screenshot_on_failure(page, shots, "colorize-hints"):
-        open_tab(page, "Colorize")  # opens on colorize-hints, the photo default
-        assert "colorize-hints takes colour hints" in page.inner_text("#colorize-hints-note")
-        page.locator("#colorize-model input").click()
-        page.get_by_role("option", name="colorize", exact=True).click()
-        wait_for_text(page, "colorize-hints-note", "colorize ignores colour hints")
+        open_tab(page, "Colorize")  # opens on colorize, the photo default
+        assert "colorize ignores colour hints" in page.inner_text("#colorize-hints-note")
         assert page.locator("#colorize-hints-run").is_disabled()
         page.locator("#colorize-model input").click()
         page.get_by_role("option", name="colorize-hints").click()
