@@ -55,6 +55,7 @@ def valid_requests() -> list[tuple[str, tuple]]:
         ("/gan_sample", ("cgan-mnist", 7, 4, "5")),
         ("/gan_randomise", ("gan-mnist", 9, "any")),
         ("/gan_sample", ("gan-toy", 0, 1, "any")),
+        ("/gan_sample", ("gan-signs", 2, 4, "stop")),
         ("/restore", (_example("restore/parrots_jpeg_q15.jpg"), 1, "auto", True, 10)),  # denoise-real
         ("/colorize_hints", ("colorize-hints", _example("colorize/still_life.png"), [[80, 80, "#d03c28"]])),
         ("/pix2pix_painting", ("pix2pix-facades", _editor("pix2pix/facade_labels_2.png"))),
