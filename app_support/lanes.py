@@ -91,13 +91,12 @@ def wire(
 ) -> tuple[Any, Any]:
     """Both buttons' click events: the preview in the tab's lane as ``/<api_name>``, the full-resolution run in
     ``FULL_LANE`` as ``/<api_name>_full`` with the per-visitor limit. Returns the two event listeners."""
-    limits = Settings.from_env()
+    from app_support.ui import queued
+
     preview, full = pair
-    quick = preview.click(
-        fn, inputs, outputs, api_name=api_name, concurrency_limit=limits.concurrency, concurrency_id=task
-    )
+    quick = preview.click(fn, inputs, outputs, api_name=api_name, **queued(task))
     slow = full.click(
         at_full_resolution(fn), inputs, outputs, api_name=f"{api_name}_full", concurrency_id=FULL_LANE,
-        concurrency_limit=limits.full_concurrency, validator=one_visitor_limit(len(inputs)),
+        concurrency_limit=Settings.from_env().full_concurrency, validator=one_visitor_limit(len(inputs)),
     )  # fmt: skip
     return quick, slow

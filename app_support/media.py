@@ -76,17 +76,21 @@ TINY_SIDE = 64  # results smaller than this on a side are shown enlarged (neares
 SHOWN_SIDE = 256
 
 
+def _file_safe(text: Any) -> str:
+    """``text`` with every run of characters outside ``A-Za-z0-9._-`` made one "-", trimmed of "-" and "."."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.")
+
+
 def source_stem(source: Any) -> str:
     """A short file-name-safe stem of an upload (its file name without the suffix), or "image"."""
     raw = Path(str(source)).stem if isinstance(source, str | Path) and str(source).strip() else ""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-.")[:48]
-    return stem or "image"
+    return _file_safe(raw)[:48] or "image"
 
 
 def named(image: Image.Image, *parts: Any) -> Image.Image:
     """``image`` with its download name set: the parts joined by "-" (e.g. ``astronaut-denoise-color``), each made
     file-name safe; the app's cache writer (``gradio_patch``) names the PNG after it."""
-    words = [re.sub(r"[^A-Za-z0-9._-]+", "-", str(part)).strip("-.") for part in parts if part]
+    words = [_file_safe(part) for part in parts if part]
     image.info[DOWNLOAD_NAME] = "-".join(word for word in words if word)[:100] or "image"
     return image
 
