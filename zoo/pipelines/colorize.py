@@ -121,8 +121,10 @@ class ColorizePipeline(Pipeline):
             x = torch.cat([x, to_tensor(hint_map, self.device)], dim=1)
         with self.autocast():
             ab = self.decode(net(x)).float()
-        full_light = to_tensor((light / 100.0).astype(np.float32), self.device)
-        if hints and self.options.get("hint_spread"):
+        spread = bool(hints and self.options.get("hint_spread"))
+        if spread or self.upsampling == "guided":  # the full-resolution L only where a step reads it
+            full_light = to_tensor((light / 100.0).astype(np.float32), self.device)
+        if spread:
             from zoo.colorbins import parse_hints, spread_hints
 
             guide = F.interpolate(full_light, size=ab.shape[-2:], mode="area")
