@@ -88,7 +88,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "--degrade-input",
         type=float,
         default=0.0,
-        help="probability of degrading a crop's gray input like an old print or a phone JPEG (OLD_PRINT: grain, "
+        help="probability of degrading a crop's gray input like an old print or a phone JPEG (old_print: grain, "
         "camera noise, JPEG, mild blur; the target colours stay clean), so grain does not turn into colour blotches",
     )
     parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
