@@ -228,6 +228,19 @@ def queued(task: str) -> dict[str, Any]:
     return {"concurrency_limit": settings().concurrency, "concurrency_id": task}
 
 
+def forget_results(model: gr.Dropdown, outputs: list[Any]) -> None:
+    """When the visitor picks another model, the previous model's results leave the screen (they were left beside
+    the new model's name, as if it had made them). Browser-only: no queue, not callable through the API."""
+
+    def cleared(*_: Any) -> list[Any]:
+        return ["" if isinstance(o, gr.Markdown) else None for o in outputs]
+
+    model.change(
+        cleared if len(outputs) > 1 else lambda *_: cleared()[0], None, outputs, queue=False, show_progress="hidden",
+        api_visibility="private",
+    )  # fmt: skip
+
+
 def tab_header(task: str, elem_id: str, notice_event: bool = True) -> tuple[gr.Markdown, gr.Dropdown]:
     """The notice line (model description, or why there is nothing to run yet) and the model dropdown of a tab;
     with ``notice_event`` the notice follows the dropdown (``/<task>_notice``). Records the model list it was built

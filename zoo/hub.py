@@ -309,6 +309,21 @@ def resolve(
     return Resolved(path=folder, source=source, entry=entry, repo_id=repo_id, revision=revision)
 
 
+def local_file(entry: ModelEntry, filename: str) -> Path | None:
+    """One file of a catalog checkpoint from the local mirror or the huggingface_hub cache, or None when neither has
+    it: never the network (the app reads a model's ``pipeline.json`` this way to label its controls before loading)."""
+    mirrored = mirror_folder(entry.repo_id)
+    if mirrored is not None and (mirrored / filename).is_file():
+        return mirrored / filename
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(entry.repo_id, filename, revision=entry.revision)
+    except (ValueError, OSError):  # a malformed repo id or revision, an unreadable cache
+        return None
+    return Path(cached) if isinstance(cached, str) else None
+
+
 def _download(common: dict, endpoint: str, token: str | bool | None, label: str) -> str:
     import httpx2
     from huggingface_hub import snapshot_download

@@ -47,6 +47,7 @@ from app_support.ui import (
     PROGRESS,
     encoding,
     examples_of,
+    forget_results,
     image_input,
     image_output,
     pipeline,
@@ -314,4 +315,5 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
     )  # fmt: skip
     reset.click(reset_hints, [canvas], [hints, preview, listed], api_name="colorize_reset_hints", **ui_only)
     image.change(new_image, None, [hints, canvas, preview, listed], api_name="colorize_new_image", **ui_only)
+    forget_results(model, [gray, output, original, info])
     return notice, model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import gradio as gr
@@ -13,6 +14,7 @@ from app_support.ui import (
     PROGRESS,
     encoding,
     examples_of,
+    forget_results,
     image_input,
     image_output,
     pipeline,
@@ -49,12 +51,35 @@ def cyclegan(
     return x, forward, back, report(line, notices=prepared.notices)
 
 
+def domains_of(name: str | None) -> tuple[str, str] | None:
+    """The two domains a published CycleGAN translates between (its ``pipeline.json``, read from the mirror or the
+    Hub cache without loading or downloading anything), or None when they are not known here."""
+    from zoo import registry
+    from zoo.hub import local_file
+
+    entry = registry.get_entry(name) if isinstance(name, str) else None
+    path = local_file(entry, "pipeline.json") if entry is not None and entry.task == "cyclegan" else None
+    try:
+        domains = json.loads(path.read_text())["options"]["domains"] if path else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    ok = isinstance(domains, list) and len(domains) == 2 and all(isinstance(d, str) and d for d in domains)
+    return (domains[0][:40], domains[1][:40]) if ok else None
+
+
+def directions(name: str | None) -> list[tuple[str, str]]:
+    """The direction radio's choices, named after the model's domains ("violet circles → green squares")."""
+    domains = domains_of(name)
+    a, b = domains if domains else ("A", "B")
+    return [(f"{a} → {b}", "AtoB"), (f"{b} → {a}", "BtoA")]
+
+
 def build() -> tuple[gr.Markdown, gr.Dropdown]:
     """The tab's layout and events (call inside a ``gr.Tab``); returns its notice line and model dropdown."""
     notice, model = tab_header("cyclegan", "cyclegan")
     with gr.Row():
         with gr.Column():
-            direction = gr.Radio([("A → B", "AtoB"), ("B → A", "BtoA")], value="AtoB", label="Direction")
+            direction = gr.Radio(directions(model.value), value="AtoB", label="Direction", elem_id="cyclegan-direction")
             image = image_input("Input", "cyclegan-input")
             runs = lanes.buttons("Translate and back", "cyclegan")
         with gr.Column():
@@ -65,4 +90,9 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
             info = gr.Markdown(elem_id="cyclegan-info")
     gr.Examples(examples_of("cyclegan"), [image], api_name="cyclegan_load_example")
     lanes.wire(runs, cyclegan, [model, image, direction], [x, forward, back, info], "cyclegan", "cyclegan")
+    model.change(
+        lambda name: gr.update(choices=directions(name)), [model], [direction], queue=False, show_progress="hidden",
+        api_visibility="private",
+    )  # fmt: skip
+    forget_results(model, [x, forward, back, info])
     return notice, model

@@ -15,6 +15,7 @@ from app_support.ui import (
     PROGRESS,
     encoding,
     examples_of,
+    forget_results,
     image_input,
     image_output,
     pipeline,
@@ -108,4 +109,5 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
     gr.Examples(examples_of("denoise"), [image], api_name="denoise_load_example")
     inputs = [model, image, sigma, blind, add_noise, added]
     lanes.wire(runs, denoise, inputs, [slider, output, info], "denoise", "denoise")
+    forget_results(model, [slider, output, info])
     return notice, model

@@ -16,6 +16,7 @@ from app_support.ui import (
     PROGRESS,
     encoding,
     examples_of,
+    forget_results,
     image_input,
     image_output,
     pipeline,
@@ -110,9 +111,12 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
             with gr.Column():
                 snapped = image_output("Label map as given to the model", "pix2pix-snapped")
                 painted = image_output("Facade (PNG)", "pix2pix-painted-output")
+                painted_info = gr.Markdown(elem_id="pix2pix-painted-info")
         paint_run = gr.Button("Translate painting", elem_id="pix2pix-paint-run")
     lanes.wire(runs, pix2pix, [model, image], [output, info], "pix2pix", "pix2pix")
     paint_run.click(
-        pix2pix_painting, [model, painter], [snapped, painted, info], api_name="pix2pix_painting", **queued("pix2pix")
-    )
+        pix2pix_painting, [model, painter], [snapped, painted, painted_info], api_name="pix2pix_painting",
+        **queued("pix2pix"),
+    )  # fmt: skip
+    forget_results(model, [output, info, snapped, painted, painted_info])
     return notice, model

@@ -13,6 +13,7 @@ from app_support.ui import (
     PROGRESS,
     encoding,
     examples_of,
+    forget_results,
     image_input,
     image_output,
     pipeline,
@@ -63,4 +64,5 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
             info = gr.Markdown(elem_id="superres-info")
     gr.Examples(examples_of("superres"), [image], api_name="super_resolve_load_example")
     lanes.wire(runs, super_resolve, [model, image], [output, bicubic, info], "super_resolve", "super-resolution")
+    forget_results(model, [output, bicubic, info])
     return notice, model

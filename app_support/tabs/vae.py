@@ -26,6 +26,7 @@ from app_support.ui import (
     tab_header,
     user_errors,
 )
+from zoo.errors import InputError
 
 ENCODINGS = ModelCache(4)  # test-set encodings for the scatter plot, per model
 Z_SLIDERS = 6  # latent sliders shown for the first dimensions (2 for the 2-D VAE)
@@ -141,10 +142,15 @@ def vae_interpolate(
     steps = params.integer(steps, "Steps", 3, 16, default=8)
     pipe = pipeline("vae", model, progress)
     limit = settings().max_pixels
-    digits = [
-        digit_from_drawing(prepare(editor_image(drawing), f"drawing {which}", limit).image)
-        for which, drawing in (("A", drawing_a), ("B", drawing_b))
-    ]
+    digits = []
+    for which, drawing in (("A", drawing_a), ("B", drawing_b)):
+        picture = editor_image(drawing)
+        if picture is None:  # nothing drawn, or an upload the browser could not show (not an image)
+            raise InputError(
+                f"Drawing {which} is empty: draw a digit in it, or upload a PNG, JPEG or WebP image "
+                "(the browser does not show other files)."
+            )
+        digits.append(digit_from_drawing(prepare(picture, f"drawing {which}", limit).image))
     progress(0.5, desc="Interpolating...")
     frames = pipe.interpolate(digits[0], digits[1], steps)
     strip = media.named(media.strip(frames, min_side=84), pipe.name, "interpolation")

@@ -168,6 +168,7 @@ def test_every_tab_in_a_browser(page, tmp_path):
 
     with screenshot_on_failure(page, shots, "cyclegan"):
         open_tab(page, "CycleGAN")
+        assert "circles → squares" in page.inner_text("#cyclegan-direction"), "directions named after the domains"
         upload(page, "cyclegan-input", EXAMPLES / "cyclegan" / "circle.png")
         run_and_wait(page, "cyclegan-run", "cyclegan-back")
         assert "cycle error" in page.inner_text("#cyclegan-info")

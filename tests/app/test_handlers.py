@@ -135,6 +135,13 @@ def test_cyclegan_round_trip(tiny_zoo):
     )
 
 
+def test_cyclegan_directions_are_named_after_the_models_domains(tiny_zoo):
+    assert cyclegan.directions("cyclegan-shapes") == [("circles → squares", "AtoB"), ("squares → circles", "BtoA")]
+    # unknown names (the dropdown takes custom values) and models of other tasks: the generic labels, no error
+    for name in ("no-such-model", "denoise-gray", None):
+        assert cyclegan.directions(name) == [("A → B", "AtoB"), ("B → A", "BtoA")]
+
+
 def test_vae_sliders_manifold_and_random(tiny_zoo):
     info, state, *sliders = vae.vae_model_info("vae-mnist")
     assert "Latent dimensions: 2" in info and state == [0.0, 0.0]
@@ -181,6 +188,9 @@ def test_vae_interpolation_from_drawings(tiny_zoo):
     blank = {"background": None, "layers": [], "composite": Image.new("L", (280, 280), 255)}
     with pytest.raises(gr.Error, match="empty"):
         vae.vae_interpolate("vae-mnist", blank, sketch, 5)
+    nothing = {"background": None, "layers": [], "composite": None}  # e.g. a non-image file the browser dropped
+    with pytest.raises(gr.Error, match="Drawing B is empty: draw a digit in it, or upload a PNG"):
+        vae.vae_interpolate("vae-mnist", sketch, nothing, 5)
 
 
 def test_gan_sampler_conditional_unconditional_and_toy(tiny_zoo):
@@ -315,3 +325,21 @@ def test_vae_scatter_on_a_server_without_datasets_uses_the_stored_encodings(tiny
     with pytest.warns(UserWarning, match="no stored encodings match"):
         frame, _ = vae.vae_scatter("vae-mnist")
     assert len(frame) == 0
+
+
+def test_a_model_switch_clears_the_previous_models_results(tiny_zoo):
+    demo = app.build_demo()
+    outputs = {"denoise-output", "superres-output", "colorize-output", "pix2pix-output",
+               "pix2pix-painted-output", "cyclegan-forward"}  # fmt: skip
+    cleared = set()
+    for dependency in demo.fns.values():
+        triggers = [demo.blocks.get(target[0]) for target in dependency.targets]
+        if not any(isinstance(t, gr.Dropdown) and (t.elem_id or "").endswith("-model") for t in triggers):
+            continue
+        if dependency.inputs or dependency.queue:
+            continue  # the notice and the other model events read the dropdown
+        values = dependency.fn()
+        values = values if isinstance(values, list) else [values]
+        assert all(v in ("", None) for v in values), values
+        cleared |= {block.elem_id for block in dependency.outputs}
+    assert outputs <= cleared
