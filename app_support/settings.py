@@ -22,8 +22,14 @@ LIMITS = {
     "ZOO_APP_PREVIEW_PIXELS": (1_000_000, 4096, "pixels of a preview's result (the default button of a photo tab)"),
     "ZOO_APP_FULL_CONCURRENCY": (1, 1, "full-resolution events, of all tabs together, that run at the same time"),
     "ZOO_APP_MAX_FULL_JOBS": (1, 1, "full-resolution jobs one visitor may have queued or running"),
+    "ZOO_APP_MAX_QUEUED_JOBS": (3, 1, "previews and other jobs one visitor may have queued or running (all tabs)"),
     "ZOO_APP_MAX_UPLOAD_MB": (25, 1, "size of one uploaded file in MB (a 50-megapixel phone JPEG is ~20 MB)"),
-    "ZOO_APP_PRELOAD": (0, 0, "1: load each tab's default model in the background right after start (0: on first use)"),
+    "ZOO_APP_PRELOAD": (
+        0,
+        0,
+        "1: load each tab's default model in the background right after start; 0: on first use "
+        "(unset: 1 on a Hugging Face Space, where the first visitor would otherwise wait for the load, 0 elsewhere)",
+    ),
     "ZOO_APP_CACHE_HOURS": (1, 1, "hours an upload or a result stays in gradio's cache folder before it is deleted"),
 }
 
@@ -58,6 +64,7 @@ class Settings:
     preview_pixels: int
     full_concurrency: int
     max_full_jobs: int
+    max_queued_jobs: int
     max_upload_mb: int
     cache_hours: int
     preload: bool
@@ -72,15 +79,21 @@ class Settings:
             preview_pixels=env_int("ZOO_APP_PREVIEW_PIXELS"),
             full_concurrency=env_int("ZOO_APP_FULL_CONCURRENCY"),
             max_full_jobs=env_int("ZOO_APP_MAX_FULL_JOBS"),
+            max_queued_jobs=env_int("ZOO_APP_MAX_QUEUED_JOBS"),
             max_upload_mb=env_int("ZOO_APP_MAX_UPLOAD_MB"),
             cache_hours=env_int("ZOO_APP_CACHE_HOURS"),
-            preload=env_int("ZOO_APP_PRELOAD") > 0,
+            preload=env_int("ZOO_APP_PRELOAD") > 0 if os.environ.get("ZOO_APP_PRELOAD", "").strip() else on_a_space(),
         )
 
 
+def on_a_space() -> bool:
+    """True on a Hugging Face Space (``SPACE_ID`` is set there)."""
+    return bool(os.environ.get("SPACE_ID"))
+
+
 def default_host() -> str:
-    """127.0.0.1 locally; 0.0.0.0 on a Hugging Face Space (``SPACE_ID`` is set there), where the proxy must reach us."""
-    return "0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1"
+    """127.0.0.1 locally; 0.0.0.0 on a Hugging Face Space, where the proxy must reach us."""
+    return "0.0.0.0" if on_a_space() else "127.0.0.1"
 
 
 def default_port() -> int:

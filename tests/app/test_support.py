@@ -122,6 +122,19 @@ def test_host_is_local_unless_on_a_space(monkeypatch):
     assert default_host() == "0.0.0.0"
 
 
+def test_default_models_preload_on_a_space_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("ZOO_APP_PRELOAD", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    assert Settings.from_env().preload is False  # a developer's machine and the tests: load on first use
+    monkeypatch.setenv("SPACE_ID", "imagezoo/app")
+    assert Settings.from_env().preload is True  # the first visitor's click does not wait for the load
+    monkeypatch.setenv("ZOO_APP_PRELOAD", "0")
+    assert Settings.from_env().preload is False
+    monkeypatch.delenv("SPACE_ID")
+    monkeypatch.setenv("ZOO_APP_PRELOAD", "1")
+    assert Settings.from_env().preload is True
+
+
 # ------------------------------------------------------------------------------------------------ inputs
 def png_bytes(image: Image.Image, **params) -> bytes:
     buffer = io.BytesIO()
