@@ -11,7 +11,7 @@ first requests do not stall it.
 
 Environment: see ``app_support/settings.py`` (``ZOO_APP_MAX_MODELS``, ``ZOO_APP_MAX_PIXELS``,
 ``ZOO_APP_MAX_UPSCALE_PIXELS``, ``ZOO_APP_CONCURRENCY``, ``ZOO_APP_PREVIEW_PIXELS``, ``ZOO_APP_FULL_CONCURRENCY``,
-``ZOO_APP_MAX_FULL_JOBS``, ``ZOO_APP_MAX_UPLOAD_MB``, ``ZOO_APP_PRELOAD``,
+``ZOO_APP_MAX_FULL_JOBS``, ``ZOO_APP_MAX_QUEUED_JOBS``, ``ZOO_APP_MAX_UPLOAD_MB``, ``ZOO_APP_PRELOAD``,
 ``ZOO_APP_CACHE_HOURS``, each with its default and what it bounds), ``GRADIO_SERVER_PORT`` [7860];
 ``ZOO_CATALOG``/``ZOO_MIRROR`` as for ``zoo``.
 """

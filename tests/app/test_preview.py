@@ -102,7 +102,7 @@ def test_full_resolution_runs_in_one_lane_shared_by_all_tabs(tiny_zoo):
     events = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
     for api, task in PHOTO_APIS.items():
         preview, full = events[api], events[f"{api}_full"]
-        assert preview.concurrency_id == task and preview.validator is None
+        assert preview.concurrency_id == task and preview.validator is not None
         assert full.concurrency_id == lanes.FULL_LANE and full.validator is not None
         assert full.concurrency_limit == 1 and [b._id for b in full.inputs] == [b._id for b in preview.inputs]
 
@@ -122,6 +122,19 @@ def test_one_full_resolution_job_per_visitor(monkeypatch):
     assert all(item["is_valid"] for item in validate("m", "i", SimpleNamespace(session_hash="bob")))
     monkeypatch.setenv("ZOO_APP_MAX_FULL_JOBS", "2")
     assert all(item["is_valid"] for item in validate("m", "i", SimpleNamespace(session_hash="alice")))
+
+
+def test_a_visitor_cannot_fill_the_preview_queues(monkeypatch):
+    validate = lanes.one_visitor_limit(2, full=False)
+    flood = [("mallory", task) for task in ("denoise", "denoise", "colorize")] + [("alice", lanes.FULL_LANE)] * 3
+    monkeypatch.setattr(lanes, "_DEMO", [fake_queue(*flood, ("bob", "denoise"))])
+    refused = validate("model", "image", SimpleNamespace(session_hash="mallory"))
+    assert refused[0]["is_valid"] is False and "already have 3 jobs queued or running" in refused[0]["message"]
+    # full-resolution jobs count only against their own limit; other visitors are not affected
+    assert all(item["is_valid"] for item in validate("m", "i", SimpleNamespace(session_hash="alice")))
+    assert all(item["is_valid"] for item in validate("m", "i", SimpleNamespace(session_hash="bob")))
+    monkeypatch.setenv("ZOO_APP_MAX_QUEUED_JOBS", "4")
+    assert all(item["is_valid"] for item in validate("m", "i", SimpleNamespace(session_hash="mallory")))
 
 
 def test_the_limit_reads_what_gradio_queues():
@@ -158,6 +171,32 @@ def test_a_second_full_resolution_job_of_one_visitor_is_refused_with_a_sentence(
     assert "already have one full-resolution job queued or running" in str(refused.value)
     assert "Traceback" not in str(refused.value)
     client.predict("denoise-real", handle_file(str(small)), 25, True, False, 25, api_name="/denoise_full")
+
+
+@pytest.mark.slow
+def test_a_flood_of_previews_from_one_visitor_is_refused_with_a_sentence(client, tmp_path):
+    """Through a real server: one visitor (one gradio_client session) sending previews faster than they run gets a
+    sentence once 3 are queued or running; those accepted all finish."""
+    from gradio_client import handle_file
+
+    big = tmp_path / "big.png"
+    photo(1200, 900).save(big)
+    upload = handle_file(str(big))
+    client.predict("denoise-real", upload, 25, True, False, 25, api_name="/denoise")  # imports and the model loaded
+    for _ in range(3):  # the first jobs must still be pending when the 4th arrives: retried if they were that fast
+        jobs = [client.submit("denoise-real", upload, 25, True, False, 25, api_name="/denoise") for _ in range(8)]
+        outcomes = []
+        for job in jobs:
+            try:
+                job.result(timeout=120)
+                outcomes.append("done")
+            except Exception as error:  # gradio_client raises its own error types
+                outcomes.append(str(error))
+        refused = [o for o in outcomes if o != "done"]
+        if refused:
+            break
+    assert refused and outcomes.count("done") >= 3, outcomes
+    assert all("already have 3 jobs queued or running" in o and "Traceback" not in o for o in refused), refused
 
 
 def test_results_are_named_after_the_input_and_the_model(tiny_zoo, tmp_path):
