@@ -34,6 +34,11 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", type=int, default=64, help="width (EDSR-baseline: 64)")
     parser.add_argument("--num-blocks", type=int, default=16, help="residual blocks (EDSR-baseline: 16)")
     parser.add_argument("--res-scale", type=float, default=1.0, help="residual scaling (EDSR: 0.1 for wide nets)")
+    parser.add_argument(
+        "--arch", default="edsr", choices=["edsr", "wdsr"],
+        help="residual blocks: EDSR's (two 3x3 convs) or WDSR-B's wide activation (1x1 expand, 1x1, 3x3)",
+    )  # fmt: skip
+    parser.add_argument("--expansion", type=int, default=6, help="WDSR-B: activation width / features (6: as EDSR)")
     parser.add_argument("--loss", default="l1", choices=["l1", "mse"], help="pixel loss (EDSR: L1)")
     parser.add_argument(
         "--patches-per-image", type=int, default=16, help="random patches drawn from each photo per epoch"
@@ -63,7 +68,10 @@ class SuperResTask(engine.Task):
         from zoo.nets import SuperResNet
 
         a = self.args
-        net = SuperResNet(scale=a.scale, features=a.features, num_blocks=a.num_blocks, res_scale=a.res_scale)
+        net = SuperResNet(
+            scale=a.scale, features=a.features, num_blocks=a.num_blocks, res_scale=a.res_scale, block=a.arch,
+            expansion=a.expansion,
+        )  # fmt: skip
         # Start as bicubic upscaling (the global skip) and learn the residual from there: zero the last convolution.
         torch.nn.init.zeros_(net.tail.weight)
         torch.nn.init.zeros_(net.tail.bias)

@@ -187,6 +187,40 @@ class TestSuperResNet(NetTesterMixin):
         assert sum(p.numel() for p in net.parameters()) == parameters  # EDSR-baseline without its MeanShift
 
 
+class TestWDSR(NetTesterMixin):
+    net_class = SuperResNet
+    init_kwargs: ClassVar[dict[str, Any]] = {"scale": 2, "features": 8, "num_blocks": 2, "block": "wdsr"}
+    output_shape = (2, 3, 10, 14)
+
+    def make_inputs(self) -> tuple[torch.Tensor]:
+        return (uniform(2, 3, 5, 7),)
+
+    def test_has_edsrs_weight_count_at_expansion_6(self) -> None:
+        """WDSR-B's point: a wider activation at (about) the same weights, so the comparison is at equal size."""
+        counts = {}
+        for block in ("edsr", "wdsr"):
+            with torch.device("meta"):
+                counts[block] = sum(p.numel() for p in SuperResNet(features=48, num_blocks=8, block=block).parameters())
+        assert abs(counts["wdsr"] - counts["edsr"]) / counts["edsr"] < 0.001, counts
+
+    @pytest.mark.parametrize("block", ["edsr", "wdsr"])
+    def test_receptive_radius_bounds_what_one_input_pixel_changes(self, block: str) -> None:
+        torch.manual_seed(0)
+        net = SuperResNet(scale=2, in_channels=1, features=4, num_blocks=3, block=block).eval()
+        x = uniform(1, 1, 41, 41)
+        moved = x.clone()
+        moved[..., 20, 20] += 0.5
+        with torch.no_grad():
+            changed = (net(moved) - net(x)).abs()[0, 0] > 1e-6
+        rows = changed.any(dim=1).nonzero().flatten()
+        reach = max(40 - int(rows.min()), int(rows.max()) - 41)  # output pixels 40, 41 come from input pixel 20
+        assert 0 < reach <= 2 * net.receptive_radius + 2  # the radius in LR pixels, the upsampler's spread
+
+    def test_unknown_block_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="block"):
+            SuperResNet(block="rcan")
+
+
 class TestColorizationUNet(NetTesterMixin):
     net_class = ColorizationUNet
     init_kwargs: ClassVar[dict[str, Any]] = {"num_downs": 3, "ngf": 4}

@@ -160,6 +160,30 @@ class ResidualBlock(nn.Module):
         return x + self.res_scale * self.body(x)
 
 
+class WideActivationBlock(nn.Module):
+    """WDSR-B's residual block (Yu et al. 2018, "Wide Activation for Efficient and Accurate Image Super-Resolution"):
+    ``x + res_scale * body(x)`` with body = conv1x1 (``channels -> expansion * channels``) -> ReLU -> conv1x1
+    (``-> low_rank * channels``, linear) -> conv3x3 (``-> channels``). The activation runs ``expansion`` times wider
+    than EDSR's at about the same weights: with ``expansion=6, low_rank=0.8`` a block has 18 C² weights, as an EDSR
+    block (two 3x3 convolutions) does. Weight normalisation, which the paper adds for training speed, is left out.
+    Shape-preserving: ``[N, C, H, W] -> [N, C, H, W]``.
+    """
+
+    def __init__(self, channels: int, expansion: int = 6, low_rank: float = 0.8, res_scale: float = 1.0) -> None:
+        super().__init__()
+        self.res_scale = res_scale
+        wide, narrow = channels * expansion, max(1, round(channels * low_rank))
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, wide, 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(wide, narrow, 1),
+            nn.Conv2d(narrow, channels, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.res_scale * self.body(x)
+
+
 class UNetUp(nn.Sequential):
     """One pix2pix decoder level: ReLU -> 2x upsampling conv -> norm -> dropout; ``[N, in, H, W] -> [N, out, 2H, 2W]``.
 

@@ -14,7 +14,7 @@ from torch import nn
 
 from zoo.errors import InputError
 from zoo.nets.base import ZooNet, register_to_config
-from zoo.nets.blocks import ConvNormAct, ResidualBlock, check_choice, check_spatial_multiple
+from zoo.nets.blocks import ConvNormAct, ResidualBlock, WideActivationBlock, check_choice, check_spatial_multiple
 from zoo.nets.unet import UNetGenerator
 
 __all__ = ["ColorizationUNet", "DRUNet", "DnCNN", "FFDNet", "StrengthEstimator", "SuperResNet"]
@@ -263,6 +263,8 @@ class SuperResNet(ZooNet):
     Conv3. With ``global_skip="bicubic"`` the net learns the residual over bicubic interpolation of the input. Any
     input size; the output is exactly ``scale`` times it and not clamped (callers clamp to [0, 1]). EDSR-baseline:
     ``features=64, num_blocks=16, res_scale=1``; EDSR: ``features=256, num_blocks=32, res_scale=0.1``.
+    ``block="wdsr"`` swaps each residual block for WDSR-B's wide-activation block (``WideActivationBlock``, widened
+    ``expansion`` times; at 6 it has the EDSR block's weight count), in the same skeleton.
     """
 
     required_multiple = 1
@@ -276,12 +278,21 @@ class SuperResNet(ZooNet):
         num_blocks: int = 16,
         res_scale: float = 1.0,
         global_skip: str = "bicubic",
+        block: str = "edsr",
+        expansion: int = 6,
     ) -> None:
         super().__init__()
         check_choice("global_skip", global_skip, ("bicubic", "none"))
+        check_choice("block", block, ("edsr", "wdsr"))
         self.head = nn.Conv2d(in_channels, features, 3, padding=1)
+
+        def residual() -> nn.Module:
+            if block == "wdsr":
+                return WideActivationBlock(features, expansion=expansion, res_scale=res_scale)
+            return ResidualBlock(features, norm="none", res_scale=res_scale)
+
         self.body = nn.Sequential(
-            *(ResidualBlock(features, norm="none", res_scale=res_scale) for _ in range(num_blocks)),
+            *(residual() for _ in range(num_blocks)),
             nn.Conv2d(features, features, 3, padding=1),
         )
         upsampler: list[nn.Module] = []
@@ -301,9 +312,11 @@ class SuperResNet(ZooNet):
 
     @property
     def receptive_radius(self) -> int:
-        """Low-resolution pixels on each side that reach one output pixel: head, two per residual block, the body's
-        last convolution, one per upsampling step, the tail (at high resolution)."""
-        return 2 * self.config.num_blocks + len(upsampling_factors(self.config.scale)) + 3
+        """Low-resolution pixels on each side that reach one output pixel: head, two per residual block (one per
+        WDSR block: its other convolutions are 1x1), the body's last convolution, one per upsampling step, the tail
+        (at high resolution)."""
+        per_block = 1 if getattr(self.config, "block", "edsr") == "wdsr" else 2
+        return per_block * self.config.num_blocks + len(upsampling_factors(self.config.scale)) + 3
 
 
 class ColorizationUNet(ZooNet):
