@@ -5,7 +5,9 @@ MNIST digits are white on black, their strokes scaled to fit a 20x20 box and cen
 any error: every drawing encodes to about the same latent. ``prepare_digit`` does what MNIST did; the digit pipelines
 that read images (``VAEPipeline.encode`` / ``interpolate``, ``AutoencoderPipeline``, ``ClassifierPipeline`` of the
 ``mnist`` models) apply it to every input that is not already in that form (``is_mnist_form``), unless called with
-``prepare=False``.
+``prepare=False``. The digit denoiser and upscaler (``denoise-mnist``, ``superres-mnist``, ``superres-fashion``) keep
+the picture's framing, so they only invert a dark-on-light input (``is_dark_on_light``) in and their result back out
+(``prepare=False`` turns that off too).
 
 >>> from PIL import Image, ImageFilter
 >>> from zoo.digits import prepare_digit
@@ -41,6 +43,15 @@ def _border(gray: np.ndarray) -> np.ndarray:
 def is_mnist_form(gray: np.ndarray, size: int = DIGIT_SIZE) -> bool:
     """True for a ``size`` x ``size`` [0, 1] gray array with a dark border (white strokes on black), as MNIST."""
     return gray.shape == (size, size) and float(_border(gray).mean()) < 0.25
+
+
+DIGIT_DATASETS = ("mnist", "fashion-mnist")  # pipelines with options["dataset"] among these read MNIST-form images
+
+
+def is_dark_on_light(gray: np.ndarray) -> bool:
+    """True for a [0, 1] gray array whose border is light: a drawing or a scan (dark strokes on paper), the opposite
+    of MNIST's white on black. A digit denoiser or upscaler inverts such an image in and its result back out."""
+    return float(_border(gray).mean()) > 0.5
 
 
 def prepare_digit(image: Any) -> Image.Image:

@@ -58,3 +58,32 @@ def test_a_filled_block_is_a_digit_not_an_error():
     drawing[256:768, 461:563] = 0
     digit = np.asarray(prepare_digit(Image.fromarray(drawing)))
     assert digit.shape == (28, 28) and digit.max() > 200 and digit[:, :8].max() < 30
+
+
+@pytest.mark.parametrize("task", ["denoise", "superres"])
+def test_digit_denoiser_and_upscaler_invert_a_drawing_in_and_back_out(task):
+    """MNIST is white on black: a dark-on-light drawing goes in inverted and comes back in its own polarity, its
+    framing kept; a white-on-black input, or ``prepare=False``, runs unchanged."""
+    import torch
+
+    from zoo.nets import ConvAutoencoder, SuperResNet
+    from zoo.pipelines import DenoisePipeline, SuperResolutionPipeline
+
+    torch.manual_seed(0)
+    if task == "denoise":
+        pipe = DenoisePipeline({"model": ConvAutoencoder()}, {"channels": 1, "image_size": 28, "dataset": "mnist"})
+    else:
+        net = SuperResNet(scale=2, in_channels=1, features=4, num_blocks=1)
+        pipe = SuperResolutionPipeline({"model": net}, {"scale": 2, "channels": 1, "dataset": "mnist"})
+    white_on_black = Image.open(EXAMPLES / "digit_3.png").convert("L").resize((28, 28))
+    white_on_black = Image.fromarray(255 - np.asarray(white_on_black))
+    drawing = Image.fromarray(255 - np.asarray(white_on_black))  # dark on light, as drawn
+    plain = np.asarray(pipe(white_on_black), dtype=np.int16)
+    drawn = np.asarray(pipe(drawing), dtype=np.int16)
+    assert drawn.shape == plain.shape and np.abs((255 - drawn) - plain).max() <= 1, "inverted in and back out"
+    as_is = np.asarray(pipe(drawing, prepare=False), dtype=np.int16)
+    assert not np.array_equal(as_is, drawn), "prepare=False feeds the drawing as it is"
+    photo_model = dict(pipe.options, dataset=None)
+    pipe.options.clear()
+    pipe.options.update(photo_model)
+    assert np.array_equal(np.asarray(pipe(drawing), dtype=np.int16), as_is), "photo models never invert"

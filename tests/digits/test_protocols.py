@@ -32,7 +32,7 @@ class FakePipe:
     def __init__(self, fn, **options):
         self.fn, self.options, self.scale, self.name = fn, {"dataset": "mnist", **options}, 2, "fake"
 
-    def __call__(self, image):
+    def __call__(self, image, prepare=True):  # the digit pipelines take prepare= (protocol inputs: False)
         return self.fn(image)
 
 

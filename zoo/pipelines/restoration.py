@@ -33,7 +33,7 @@ ESTIMATE_MIN_SIZE = 32
 STRENGTH_CROP = 512
 
 
-def prepare(image: Any, channels: int) -> tuple[np.ndarray, Image.Image | None, bool]:
+def prepare_array(image: Any, channels: int) -> tuple[np.ndarray, Image.Image | None, bool]:
     """(float array with the network's channel count, alpha or None, whether the input was gray)."""
     image = open_image(image)
     gray = is_gray(image)
@@ -46,6 +46,17 @@ def finish(array: np.ndarray, alpha: Image.Image | None, gray: bool) -> Image.Im
     if gray and array.ndim == 3:
         array = array @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     return from_array(array, alpha)
+
+
+def digit_polarity(pipe: Pipeline, array: np.ndarray, prepare: bool) -> bool:
+    """True when a digit model (``options["dataset"]`` in ``zoo.digits.DIGIT_DATASETS``) is given a dark-on-light
+    picture, which it must see inverted (MNIST is white on black); the caller inverts the result back."""
+    from zoo.digits import DIGIT_DATASETS, is_dark_on_light
+
+    if not prepare or pipe.options.get("dataset") not in DIGIT_DATASETS:
+        return False
+    gray = array if array.ndim == 2 else array.mean(axis=2)
+    return is_dark_on_light(gray)
 
 
 def probe_image(size: int = 32, channels: int = 1, seed: int = 0) -> np.ndarray:
@@ -170,7 +181,7 @@ class DenoisePipeline(Pipeline):
     def estimate_sigma(self, image: Any) -> float:
         """Blind noise-level (or, for ``denoise-real``, strength) estimate on the 0-255 scale, clamped to the
         model's range."""
-        array, _, _ = prepare(image, self.channels)
+        array, _, _ = prepare_array(image, self.channels)
         return self.blind_level(array)
 
     @torch.no_grad()
@@ -218,12 +229,16 @@ class DenoisePipeline(Pipeline):
             )
         return to_numpy(out.float().clamp(0, 1))
 
-    def __call__(self, image: Any, sigma: float | None = None, progress=None) -> Image.Image:
-        """``progress(fraction)``, when given, is called as the tiles of a large image are done (0 to 1)."""
+    def __call__(self, image: Any, sigma: float | None = None, progress=None, prepare: bool = True) -> Image.Image:
+        """``progress(fraction)``, when given, is called as the tiles of a large image are done (0 to 1). A digit
+        model inverts a dark-on-light input in and its result back out, unless ``prepare=False``."""
         sigma = self.check_sigma(sigma)
         opened = open_image(image)
-        if self.channels == 1 and not is_gray(opened):  # a gray model on a colour photo: each channel on its own
-            array, alpha, gray = prepare(opened, 3)
+        channels = 3 if self.channels == 1 and not is_gray(opened) else self.channels
+        array, alpha, gray = prepare_array(opened, channels)
+        invert = digit_polarity(self, array, prepare)
+        array = 1.0 - array if invert else array
+        if channels != self.channels:  # a gray model on a colour photo: each channel on its own
 
             def channel(c: int) -> np.ndarray:
                 share = None if progress is None else (lambda done: progress((c + done) / 3))
@@ -231,9 +246,8 @@ class DenoisePipeline(Pipeline):
 
             out = np.stack([channel(c) for c in range(3)], axis=2)
         else:
-            array, alpha, gray = prepare(opened, self.channels)
             out = self.denoise_array(array, sigma, progress=progress)
-        return finish(out, alpha, gray)
+        return finish(1.0 - out if invert else out, alpha, gray)
 
     def golden_probe(self) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         array = probe_image(32, self.channels)
@@ -281,9 +295,13 @@ class SuperResolutionPipeline(Pipeline):
             )
         return to_numpy(out.float().clamp(0, 1))
 
-    def __call__(self, image: Any, progress=None) -> Image.Image:
-        array, alpha, gray = prepare(image, self.channels)
-        out = self.upscale_array(array, progress=progress)
+    def __call__(self, image: Any, progress=None, prepare: bool = True) -> Image.Image:
+        """``progress(fraction)`` as the tiles are done. A digit model inverts a dark-on-light input in and its result
+        back out, unless ``prepare=False``."""
+        array, alpha, gray = prepare_array(image, self.channels)
+        invert = digit_polarity(self, array, prepare)
+        out = self.upscale_array(1.0 - array if invert else array, progress=progress)
+        out = 1.0 - out if invert else out
         if alpha is not None:
             alpha = alpha.resize((alpha.width * self.scale, alpha.height * self.scale), Image.Resampling.BICUBIC)
         return finish(out, alpha, gray)

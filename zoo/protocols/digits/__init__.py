@@ -121,7 +121,7 @@ def evaluate_denoise_digits(
     for sigma in DENOISE_SIGMAS:
         noisy = add_digit_noise(clean, sigma)
         outputs = {
-            THIS: _stack([pipe(Image.fromarray(image)) for image in noisy]),
+            THIS: _stack([pipe(Image.fromarray(image), prepare=False) for image in noisy]),
             "noisy input": noisy,
             "median 3x3": _stack([Image.fromarray(im).filter(ImageFilter.MedianFilter(3)) for im in noisy]),
         }
@@ -153,7 +153,7 @@ def evaluate_superres_digits(
     lr = downscale_digits(hr, scale)
     size = (hr.shape[2], hr.shape[1])
     outputs = {
-        THIS: _stack([pipe(Image.fromarray(image)) for image in lr]),
+        THIS: _stack([pipe(Image.fromarray(image), prepare=False) for image in lr]),
         "bicubic": _stack([Image.fromarray(image).resize(size, Image.Resampling.BICUBIC) for image in lr]),
     }
     name, config = f"{_dataset(pipe)} test", f"x{scale}"
