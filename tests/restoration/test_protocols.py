@@ -90,6 +90,33 @@ def test_superres_protocol_records_and_bicubic_row(data_root, tmp_path):
     assert (tmp_path / images[0]["path"]).is_file()
 
 
+def test_superres_shows_the_architecture_variant_found_in_outputs(data_root, tmp_path, monkeypatch):
+    """superres-x2's card measures the WDSR run (outputs/superres-x2-wdsr) beside itself, with each one's block kind,
+    weight count, steps and training time; runs of the other scale are not shown."""
+    import json
+
+    from zoo.nets import SuperResNet
+    from zoo.pipelines import SuperResolutionPipeline
+
+    monkeypatch.setenv("ZOO_OUTPUTS", str(tmp_path / "outputs"))
+    torch.manual_seed(1)
+    wdsr = SuperResolutionPipeline(
+        {"model": SuperResNet(scale=2, features=8, num_blocks=1, block="wdsr")}, {"scale": 2, "channels": 3}
+    )
+    run = tmp_path / "outputs" / "superres-x2-wdsr"
+    wdsr.save_pretrained(run / "final")
+    (run / "training.json").write_text(json.dumps({"training": {"steps": 7, "train_time": "0.1 min"}}))
+    super_resolver(scale=4).save_pretrained(tmp_path / "outputs" / "superres-x4-wdsr" / "final")
+    pipe = super_resolver(scale=2)
+    pipe.name = "superres-x2"
+    records, notes, _ = evaluate(pipe, data_dir=str(data_root), limit=1)
+    assert {key[3] for key in keys(records)} == {"this model", "superres-x2-wdsr", "bicubic"}
+    mine, theirs = (value(records, "set5", "PSNR (Y)", "x2", m) for m in ("this model", "superres-x2-wdsr"))
+    assert mine != theirs  # really the other network's outputs
+    assert "superres-x2-wdsr: WDSR-B blocks" in notes and "7 steps in 0.1 min" in notes
+    assert "This model: EDSR blocks" in notes and "training time not recorded" in notes
+
+
 COLORIZE_METRICS = ("PSNR", "colourfulness ratio", "hue spread", "hue spread ratio", "ab AuC")
 
 

@@ -85,6 +85,9 @@ COLORIZE_STRIDE = {"sun_hays80": 4}
 # Training runs (train/configs) of the colouriser's loss variants: the card shows every one that exists beside the model
 # (plain L1 regression, the brown/gray look; class-rebalanced L1; L1 + PatchGAN), measured in the same run.
 COLORIZE_VARIANTS = ("colorize", "colorize-l1", "colorize-gan", "colorize-hints")
+# Training runs of the upscalers' architecture variants, same recipe and weight count (WDSR-B blocks vs EDSR's): the
+# card of either shows the other when its run exists in outputs/, measured in the same run.
+SUPERRES_VARIANTS = {2: ("superres-x2", "superres-x2-wdsr"), 4: ("superres-x4", "superres-x4-wdsr")}
 
 
 # ---------------------------------------------------------------------------------------------------------- BM3D
@@ -107,7 +110,7 @@ def bm3d_subset(name: str) -> str:
 
 def colorize_variants(pipe: Any) -> list[tuple[str, Any]]:
     """(label, pipeline) of every ``COLORIZE_VARIANTS`` run found in outputs/, other than the model itself."""
-    return peers.colorize_variants(pipe, COLORIZE_VARIANTS)
+    return peers.variant_runs(pipe, COLORIZE_VARIANTS)
 
 
 # ------------------------------------------------------------------------------------------------------ denoising
@@ -224,8 +227,10 @@ def evaluate_superres(
     config = f"x{scale}"
     records: list[EvalRecord] = []
     rows, missing, figure = [], [], None
+    variants = peers.variant_runs(pipe, SUPERRES_VARIANTS.get(scale, ()))
     methods: dict[str, Callable[[Image.Image], Image.Image]] = {
         THIS_MODEL: pipe,
+        **dict(variants),
         "bicubic": lambda low: bicubic_upscale(low, scale),
     }
     for name in SR_SETS:
@@ -265,7 +270,7 @@ def evaluate_superres(
         from zoo.errors import InputError
 
         raise InputError(f"none of the test sets {', '.join(SR_SETS)} was found under the data folder ({data_dir})")
-    notes = report.superres_notes(pipe, rows, missing, SR_SETS)
+    notes = report.superres_notes(pipe, rows, missing, SR_SETS, variants=[(n, v) for n, v in variants])
     images = []
     if figure is not None:
         images = save_image(figure, folder, "superres_strip.png", f"{figure_name}, centre crop: HR | bicubic | model")

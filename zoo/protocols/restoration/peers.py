@@ -1,5 +1,6 @@
 """The photo restoration family's peers and baselines: BM3D / CBM3D (PyPI ``bm3d``, run in worker processes), bicubic
-upscaling, and the colouriser's loss-variant runs found in outputs/. When they run is the protocol's choice
+upscaling, and the variant runs found in outputs/ (the colouriser's losses, the upscalers' block kinds). When they
+run is the protocol's choice
 (``zoo.protocols.restoration``: ``BM3D_PEER``, ``BM3D_STRIDE``, ``BM3D_WORKERS``)."""
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def bicubic_upscale(image: Image.Image, scale: int) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.BICUBIC)
 
 
-def colorize_variants(pipe: Any, variants: Sequence[str]) -> list[tuple[str, Any]]:
-    """(label, pipeline) of every training run named in ``variants`` found in outputs/, other than the model itself."""
+def variant_runs(pipe: Any, variants: Sequence[str]) -> list[tuple[str, Any]]:
+    """(label, pipeline) of every training run named in ``variants`` found in outputs/, other than the model itself
+    (the colouriser's loss variants, the upscalers' WDSR / EDSR runs)."""
     from zoo.pipelines import load_pipeline
 
     loaded: list[tuple[str, Any]] = []

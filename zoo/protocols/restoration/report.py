@@ -3,6 +3,7 @@ and the before/after strips. Everything here is given the numbers; nothing is me
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,7 +142,9 @@ def denoise_notes(
 
 
 # ----------------------------------------------------------------------------------------------- super-resolution
-def superres_notes(pipe: Any, rows: list[list[Any]], missing: list[str], sets: tuple[str, ...]) -> str:
+def superres_notes(
+    pipe: Any, rows: list[list[Any]], missing: list[str], sets: tuple[str, ...], variants: list | None = None
+) -> str:
     scale = pipe.scale
     parts = [
         f"Protocol (docs/EVALUATION.md): HR image cropped to a multiple of {scale}; LR = PIL `BICUBIC` downscale by "
@@ -153,7 +156,43 @@ def superres_notes(pipe: Any, rows: list[list[Any]], missing: list[str], sets: t
     published = [f"{name} x{scale}: {PUBLISHED_SR[(name, scale)]}" for name in sets if (name, scale) in PUBLISHED_SR]
     if published:
         parts.append("Published Y-PSNR (docs/EVALUATION.md): " + "; ".join(published) + ".")
+    if variants:
+        parts.append(
+            "Architecture variants (their training runs in outputs/, measured in this run): "
+            + "; ".join(f"{label}: {_architecture(v)}, {_training(v)}" for label, v in variants)
+            + f". This model: {_architecture(pipe)}, {_training(pipe)}."
+        )
     return "\n\n".join(parts + _missing(missing))
+
+
+def _architecture(pipe: Any) -> str:
+    """``"WDSR-B blocks, 439,027 weights"`` of a super-resolution pipeline's network."""
+    net = pipe.models["model"]
+    kind = "WDSR-B blocks" if getattr(net.config, "block", "edsr") == "wdsr" else "EDSR blocks"
+    return f"{kind}, {sum(p.numel() for p in net.parameters()):,} weights"
+
+
+def _training(pipe: Any) -> str:
+    """Steps and training time of the checkpoint: its run's ``training.json`` (beside ``final/``), else the training
+    table of its card (a published folder), else what is unknown."""
+    import json
+    import re
+
+    folder = getattr(pipe, "folder", None)
+    if folder is None:
+        return "training time not recorded"
+    for record_file in (Path(folder) / "training.json", Path(folder).parent / "training.json"):
+        try:
+            record = json.loads(record_file.read_text())["training"]
+            return f"{record['steps']} steps in {record['train_time']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    try:
+        card = (Path(folder) / "README.md").read_text()
+    except OSError:
+        return "training time not recorded"
+    steps, time = (re.search(rf"^\| {key} \| ([^|]+) \|$", card, re.M) for key in ("steps", "training time"))
+    return f"{steps[1].strip()} steps in {time[1].strip()}" if steps and time else "training time not recorded"
 
 
 # --------------------------------------------------------------------------------------------------- colourising
