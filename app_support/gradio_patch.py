@@ -1,4 +1,4 @@
-"""The app's one patch of gradio internals, in one place so that it can be dropped.
+"""The app's patches of gradio internals, in one place so that each can be dropped.
 
 What: gradio (6.x) saves every PIL output into its cache through ``gradio.processing_utils.save_pil_to_cache``,
 which names the file after its content and rewrites it in place on every save. Two visitors getting the same output
@@ -14,6 +14,15 @@ while gradio's function is still the one read then (``ORIGINAL_SHA256``, the sha
 leaves gradio alone and logs why. tests/app/test_gradio_patch.py fails when gradio changes the function, fixes the
 race (the file is no longer rewritten in place: delete this module and its ``install()`` call), stops calling it
 through the module attribute (the patch would do nothing), or is upgraded past ``GRADIO_RANGE``.
+
+Second patch, ``create_validator_fn``: gradio runs an event's validator (the app's per-visitor job limits,
+``lanes.one_visitor_limit``) through the event's own input processing, so every upload was decoded twice, and an
+input that fails gradio's own checks (a choice not offered, a slider value out of range) was answered with a bare
+HTTP 400 at enqueue: gradio_client then raised "400 Bad Request" without gradio's sentence, where the same call
+without a validator gets the sentence as an error event. ``validator_without_inputs`` gives a validator marked
+``INPUTS_UNREAD`` (it reads only the request) the raw payloads instead, so inputs are processed once, in the job,
+with gradio's sentence. Same guard (``VALIDATOR_SHA256``); tests/app/test_gradio_patch.py and the parameter sweep
+(tests/app/test_param_sweep.py) fail when it stops applying.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -33,6 +43,10 @@ PATCHED = "gradio.processing_utils.save_pil_to_cache"
 GRADIO_RANGE = (6, 7)  # major versions [from, to): the 6.x line, read at gradio 6.31.0
 ORIGINAL_SHA256 = "ea8f5a3ffa0371a17de649d654e2ddda471362b6e0301e8c323a60009af94468"
 _original: Callable | None = None  # gradio's function, once replaced
+VALIDATOR_PATCHED = "gradio.queueing.create_validator_fn"
+VALIDATOR_SHA256 = "0be7aa36d1011829f59d61fd3546d78ad948f972001fbc6c0b1c3eb2ffed54bb"  # read at gradio 6.31.0
+INPUTS_UNREAD = "zoo_reads_no_inputs"  # set True on a validator that reads only its gr.Request
+_original_validator: Callable | None = None
 PNG_COMPRESS_LEVEL = 1
 DOWNLOAD_NAME = "zoo_download_name"  # = media.DOWNLOAD_NAME (not imported: this module stays free of the app)
 
@@ -93,24 +107,60 @@ def gradio_major() -> int:
     return int(gradio.__version__.split(".")[0])
 
 
-def why_not() -> str | None:
-    """Why the patch must not be installed on this gradio (a sentence), or None when it applies."""
+def why_not(function: Callable | None = None, sha256: str | None = None, name: str = PATCHED) -> str | None:
+    """Why a patch must not be installed on this gradio (a sentence), or None when it applies: by default the cache
+    patch; ``function`` (gradio's own), ``sha256`` and ``name`` for another."""
     import gradio
 
     if not GRADIO_RANGE[0] <= gradio_major() < GRADIO_RANGE[1]:
         line = f"{GRADIO_RANGE[0]}.x" + (f"-{GRADIO_RANGE[1] - 1}.x" if GRADIO_RANGE[1] - GRADIO_RANGE[0] > 1 else "")
         return f"gradio {gradio.__version__} is outside the {line} line it was written for"
-    if source_sha256(original()) != ORIGINAL_SHA256:
-        return f"gradio {gradio.__version__} changed {PATCHED}"
+    if source_sha256(function or original()) != (sha256 or ORIGINAL_SHA256):
+        return f"gradio {gradio.__version__} changed {name}"
     return None
 
 
+def validator_without_inputs(fn: Any) -> Any:
+    """gradio's ``create_validator_fn(fn)``; when ``fn``'s validator is marked ``INPUTS_UNREAD``, the validator's
+    function gets the payloads as sent (no decoding, none of gradio's input checks, which the job itself runs)."""
+    made = original_validator()(fn)
+    if getattr(fn.validator, INPUTS_UNREAD, False):
+        made.preprocess = False
+    return made
+
+
+def original_validator() -> Callable:
+    """gradio's own ``create_validator_fn``, whether or not the patch is installed."""
+    from gradio import queueing
+
+    return _original_validator or queueing.create_validator_fn
+
+
+def install_validator_patch() -> bool:
+    """Replace gradio's ``create_validator_fn`` by ``validator_without_inputs`` when the guard allows it
+    (idempotent); True if in place."""
+    global _original_validator
+    from gradio import queueing
+
+    if queueing.create_validator_fn is validator_without_inputs:
+        return True
+    reason = why_not(original_validator(), VALIDATOR_SHA256, VALIDATOR_PATCHED)
+    if reason:
+        LOG.warning("%s: not patching it (see app_support/gradio_patch.py)", reason)
+        return False
+    _original_validator = queueing.create_validator_fn
+    queueing.create_validator_fn = validator_without_inputs
+    return True
+
+
 def install() -> bool:
-    """Replace gradio's function by ``save_pil_to_cache_once`` when the guard allows it (idempotent); True if in
-    place. When refused, gradio's own function stays and a warning says to re-check this module."""
+    """Both patches (``install_validator_patch``, then the cache's); True if the cache patch is in place. The cache
+    patch replaces gradio's function by ``save_pil_to_cache_once`` when the guard allows it (idempotent). When
+    refused, gradio's own function stays and a warning says to re-check this module."""
     global _original
     from gradio import processing_utils
 
+    install_validator_patch()
     if processing_utils.save_pil_to_cache is save_pil_to_cache_once:
         return True
     reason = why_not()

@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from app_support import gradio_patch
 from app_support.settings import Settings
 
 FULL_LANE = "full-resolution"
@@ -80,6 +81,7 @@ def one_visitor_limit(count: int, full: bool = True) -> Callable:
             return [gr.validate(False, message)] + [gr.validate(True, "")] * (count - 1)
         return [gr.validate(True, "")] * count
 
+    setattr(validate, gradio_patch.INPUTS_UNREAD, True)  # the inputs go through unprocessed (gradio_patch)
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD  # gradio reads the parameters here, their types from __annotations__
     validate.__annotations__ = {"request": gr.Request, "return": list}
     validate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

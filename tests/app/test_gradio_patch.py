@@ -113,3 +113,35 @@ def _installed_again():
     """Whatever a test did to gradio, later tests (and servers built in this process) get the patch back."""
     yield
     gradio_patch.install()
+
+
+# ------------------------------------------------------------------------------------------------ validator patch
+def test_validator_of_the_visitor_limits_gets_unprocessed_inputs():
+    """The per-visitor limit's validator reads only the request: with the patch its gradio function does not run the
+    event's input processing (no second decode, no bare HTTP 400 for a bad choice); other validators keep it."""
+    from gradio import queueing
+
+    from app_support import lanes
+
+    load_app().build_demo()
+    assert queueing.create_validator_fn is gradio_patch.validator_without_inputs
+
+    class Event:  # the attributes create_validator_fn reads from a BlockFunction
+        inputs, preprocess, inputs_as_dict, input_keyword_names, input_parameter_names = [], True, False, [], []
+        batch, max_batch_size, tracks_progress, show_progress_on, cancels, collects_event_data = (
+            False, 4, False, None, [], False,
+        )  # fmt: skip
+
+    ours, theirs = Event(), Event()
+    ours.validator, theirs.validator = lanes.one_visitor_limit(2), lambda *values: None
+    assert gradio_patch.validator_without_inputs(ours).preprocess is False
+    assert gradio_patch.validator_without_inputs(theirs).preprocess is True
+
+
+def test_gradio_validator_builder_is_unchanged():
+    function = gradio_patch.original_validator()
+    assert gradio_patch.source_sha256(function) == gradio_patch.VALIDATOR_SHA256, (
+        f"gradio {gradio.__version__} changed {gradio_patch.VALIDATOR_PATCHED}: re-read it; drop the patch if a "
+        "validator no longer runs the event's input processing, else update it and VALIDATOR_SHA256"
+    )
+    assert "preprocess=fn.preprocess" in gradio_patch.inspect.getsource(function), "the reason for the patch is gone"
