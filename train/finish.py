@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,7 +46,8 @@ def hardware(accelerator: Any) -> str:
     return f"{what} x {accelerator.num_processes} process(es)"
 
 
-DRIVING_FLAGS = {"--resume-from-checkpoint": 1, "--publish": 1, "--no-eval": 0}  # flag -> number of values
+# flag -> number of values
+DRIVING_FLAGS = {"--resume-from-checkpoint": 1, "--publish": 1, "--no-eval": 0, "--from-published": 0}
 
 
 def reproducible_argv(argv: list[str]) -> list[str]:
@@ -145,7 +147,8 @@ def evaluate_and_card(
 
     args = task.args
     records, notes = ([], "Evaluation skipped (--no-eval).") if args.no_eval else task.evaluate(pipe)
-    images = [*images, *getattr(task, "extra_images", [])]
+    # Each image once, in its first place (a card rebuilt from a published one lists the evaluation's images already).
+    images = list({image["path"]: image for image in [*images, *getattr(task, "extra_images", [])]}.values())
     write_json(final.parent / "eval_results.json", records_to_json(records))
     entry = get_entry(args.name) if args.name else None
     info = {
@@ -166,7 +169,9 @@ def evaluate_and_card(
         notes=notes,
         **info,
     )
+    old_card = (final / "README.md").read_text(encoding="utf-8") if (final / "README.md").is_file() else ""
     card.save(str(final / "README.md"))
+    carry_card_sections(old_card, final / "README.md")
     say(f"final model: {final}")
     if args.publish != "none":
         from zoo.publish import publish
@@ -199,7 +204,12 @@ def evaluate_only(task: Task) -> Path:
     output_dir = Path(args.output_dir)
     final, recorded = output_dir / "final", output_dir / TRAINING_FILE
     if not (final / "pipeline.json").is_file() or not recorded.is_file():
-        raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE})")
+        published = published_folder(args.name) if getattr(args, "from_published", False) else None
+        if published is None:
+            also = "" if getattr(args, "from_published", False) else "; --from-published starts from the mirror's copy"
+            raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE}){also}")
+        run_from_published(published, output_dir)
+        print(f"{output_dir}: rebuilt from the published {published} (weights, card facts)")
     state = json.loads(recorded.read_text(encoding="utf-8"))
     pipe = load_pipeline(final, name=args.name)
     changed = {key: value for key, value in task.decoding().items() if pipe.options.get(key) != value}
@@ -210,3 +220,89 @@ def evaluate_only(task: Task) -> Path:
     # Runs recorded before card_info was kept fall back to asking the task, which then must not need build().
     evaluate_and_card(task, pipe, final, state["training"], state["images"], card_info=state.get("card_info"))
     return final
+
+
+# ------------------------------------------------------------------ --eval-only of a published model (no outputs/)
+# The training table's labels on the card (model_cards/template.md) -> the training facts' keys.
+CARD_TRAINING_ROWS = {
+    "command": "command",
+    "recipe": "recipe",
+    "data": "data",
+    "seed": "seed",
+    "steps": "steps",
+    "published weights": "weights",
+    "training time": "train_time",
+    "hardware": "hardware",
+    "git commit": "git_commit",
+}
+_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
+
+
+def published_folder(name: str | None) -> Path | None:
+    """The mirror folder of catalog entry ``name`` when it is published there, else None."""
+    from zoo.hub import mirror_folder
+    from zoo.registry import get_entry
+
+    entry = get_entry(name) if name else None
+    folder = mirror_folder(entry.repo_id) if entry else None
+    return folder if folder is not None and (folder / "pipeline.json").is_file() else None
+
+
+def card_training_facts(card_text: str) -> dict[str, Any]:
+    """What a published card says about its training: ``{"training", "images", "card_info"}`` as ``training.json``
+    holds them (the training table, the sample images, the card's data line and tags), so --eval-only can rebuild
+    the card of a model whose run folder is gone (runs live in outputs/, which a fresh checkout lacks)."""
+    from huggingface_hub import ModelCard
+
+    training: dict[str, Any] = {}
+    images: list[dict[str, str]] = []
+    section = ""
+    for line in card_text.splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+            continue
+        if section == "Samples" and (image := _IMAGE.match(line.strip())):
+            images.append({"alt": image["alt"], "path": image["path"]})
+        elif section == "Training" and line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|", 1)]
+            key = CARD_TRAINING_ROWS.get(cells[0]) if len(cells) == 2 else None
+            if key:
+                value: Any = cells[1].strip("`")
+                training[key] = int(value) if key in ("seed", "steps") and value.isdigit() else value
+    if "command" not in training:
+        raise TrainingError("the published card has no training table to rebuild the run from")
+    card_info: dict[str, Any] = {"tags": list(ModelCard(card_text).data.tags or [])}
+    if "data" in training:
+        card_info["data"] = training.pop("data")
+    return {"training": training, "images": images, "card_info": card_info}
+
+
+def run_from_published(published: Path, output_dir: Path) -> None:
+    """Rebuild a finished run folder (``final/`` and ``training.json``) from a published checkpoint folder."""
+    from zoo.cards import write_json
+
+    facts = card_training_facts((published / "README.md").read_text(encoding="utf-8"))
+    final = output_dir / "final"
+    if final.exists():
+        shutil.rmtree(final)
+    shutil.copytree(published, final)
+    write_json(output_dir / TRAINING_FILE, facts)
+
+
+def carry_card_sections(old_card: str, new_card: Path) -> None:
+    """Keep the sections a later tool added to the card (``zoo.mirror half``'s "Weights in float16") when the card
+    is rebuilt: the weights they describe did not change. The tables above them are now measured with the weights
+    as stored, so the section's sentence about float32 measurements is updated."""
+    from zoo.halving import _CARD_SECTION, put_card_section
+
+    found = _CARD_SECTION.search(old_card)
+    if found:
+        section = (
+            found.group(0)
+            .strip("\n")
+            .replace(
+                "The evaluation tables above are the float32 measurements.",
+                "The evaluation tables above were measured again with the float16 weights (--eval-only).",
+            )
+        )
+        put_card_section(new_card, section)

@@ -64,6 +64,12 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N test items (smoke runs)")
     p.add_argument("--no-eval", action="store_true", help="skip the final evaluation")
     p.add_argument("--eval-only", action="store_true", help="only re-evaluate final/ and rebuild its card")
+    p.add_argument(
+        "--from-published",
+        action="store_true",
+        help="with --eval-only: when the run folder is gone (outputs/ is not kept), rebuild it from the catalog "
+        "entry's mirror folder (its weights and its card's training facts) first",
+    )
     p.add_argument("--save-dtype", default="fp32", choices=["fp32", "fp16"], help="dtype of the published weights")
     p.add_argument("--publish", default="none", choices=["none", "mirror", "hub"], help="publish the final model")
     p.add_argument("--push-to-hub", action="store_true", help="same as --publish hub")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,6 +220,35 @@ def test_eval_only_rebuilds_the_card_of_a_finished_run(tiny_mnist, tmp_path):
 def test_eval_only_without_a_finished_run_is_a_clear_error(tiny_mnist, tmp_path):
     done = run_vae([*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(tmp_path / "none"), "--eval-only"])
     assert done.returncode == 2 and "--eval-only needs a finished run" in done.stderr
+
+
+def test_eval_only_from_published_rebuilds_the_run_from_the_mirror(tiny_mnist, tmp_path, isolated_zoo):
+    """outputs/ is not kept between machines: --eval-only --from-published starts from the published folder, and
+    the rebuilt card keeps the training facts, the sample images and a later tool's section (float16 weights)."""
+    from zoo.halving import CARD_BEGIN, CARD_END
+
+    out = tmp_path / "run"
+    base = [*TINY, "--data-dir", str(tiny_mnist), "--output-dir", str(out), "--max-train-steps", "2"]
+    assert engine.main(VAETask, "vae", "test", add_flags, [*base, "--publish", "mirror"]) == 0
+    published = isolated_zoo.mirror / "imagezoo" / "vae-mnist"
+    card = published / "README.md"
+    section = (
+        f"{CARD_BEGIN}\n## Weights in float16\n\nThe evaluation tables above are the float32 measurements.\n{CARD_END}"
+    )
+    card.write_text(card.read_text() + "\n" + section + "\n")
+    before = card.read_text()
+    shutil.rmtree(out)
+    again = [*base, "--eval-only", "--publish", "mirror"]
+    assert engine.main(VAETask, "vae", "test", add_flags, again) == 2  # no run and no --from-published: refused
+    assert engine.main(VAETask, "vae", "test", add_flags, [*again, "--from-published"]) == 0
+    after = card.read_text()
+    for row in ("| command |", "| steps | 2 |", "| training time |", "| git commit |", "| data |"):
+        assert [line for line in after.splitlines() if line.startswith(row)] == [
+            line for line in before.splitlines() if line.startswith(row)
+        ], row
+    assert after.count("![") == before.count("![") and "| **this model** |" in after
+    assert after.count(CARD_BEGIN) == 1 and "measured again with the float16 weights" in after
+    assert "float32 measurements" not in after and "--from-published" not in after
 
 
 def test_keep_best_tracks_the_highest_score_and_survives_a_resume(tmp_path):
