@@ -115,6 +115,7 @@ def test_superres_shows_the_architecture_variant_found_in_outputs(data_root, tmp
     assert mine != theirs  # really the other network's outputs
     assert "superres-x2-wdsr: WDSR-B blocks" in notes and "7 steps in 0.1 min" in notes
     assert "This model: EDSR blocks" in notes and "training time not recorded" in notes
+    assert "`bash train/run_recipes.sh superres-x2-wdsr`" in notes and "--eval-only --from-published" in notes
 
 
 COLORIZE_METRICS = ("PSNR", "colourfulness ratio", "hue spread", "hue spread ratio", "ab AuC")

@@ -157,10 +157,14 @@ def superres_notes(
     if published:
         parts.append("Published Y-PSNR (docs/EVALUATION.md): " + "; ".join(published) + ".")
     if variants:
+        recipes = ", ".join(f"`bash train/run_recipes.sh {v}` (recipe `train/configs/{v}.json`)" for v, _ in variants)
         parts.append(
             "Architecture variants (their training runs in outputs/, measured in this run): "
             + "; ".join(f"{label}: {_architecture(v)}, {_training(v)}" for label, v in variants)
-            + f". This model: {_architecture(pipe)}, {_training(pipe)}."
+            + f". This model: {_architecture(pipe)}, {_training(pipe)}. To reproduce a row: "
+            + recipes
+            + " (a recipe with `init_from` needs that run first), then this card: `python -m train.superres --config "
+            + f"{pipe.name or 'NAME'} --eval-only --from-published` (docs/EVALUATION.md)."
         )
     return "\n\n".join(parts + _missing(missing))
 
