@@ -209,6 +209,12 @@ def image_output(label: str, elem_id: str | None = None, **kwargs: Any) -> gr.Im
     return gr.Image(label=label, format="png", type="pil", interactive=False, elem_id=elem_id, **kwargs)
 
 
+def comparison_output(label: str, elem_id: str | None = None) -> gr.Image:
+    """An image shown only to compare with the result (a bicubic upscale): JPEG at quality 92, which encodes a
+    4-megapixel image ~20x faster than PNG and sends ~7x fewer bytes; the result itself stays a lossless PNG."""
+    return gr.Image(label=label, format="jpeg", type="pil", interactive=False, elem_id=elem_id)
+
+
 def model_dropdown(task: str, elem_id: str) -> gr.Dropdown:
     """The published models of a task. Other values are let through to the handler, which answers with a sentence
     (and API callers can use a model published after the app started)."""

@@ -191,8 +191,9 @@ def markdown_lines(results: dict[str, Any]) -> list[str]:
     app = results.get("app_visitors") or {}
 
     def source(measure: dict[str, Any]) -> str:
-        return (f"(`{measure['command']}`, {measure['date']}, load average {measure['load_average']:.1f} at the "
-                "start: other jobs, a training run among them, shared the two cores)")  # fmt: skip
+        load = measure["load_average"]
+        busy = ": other jobs shared the cores" if load >= 0.75 * (os.cpu_count() or 1) else ""  # said only when so
+        return f"(`{measure['command']}`, {measure['date']}, load average {load:.1f} at the start{busy})"
 
     def before(measure: dict[str, Any]) -> str:
         old = measure.get("before")

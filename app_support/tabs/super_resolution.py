@@ -11,6 +11,7 @@ from PIL import Image
 from app_support import lanes, media
 from app_support.ui import (
     PROGRESS,
+    comparison_output,
     encoding,
     examples_of,
     forget_results,
@@ -60,7 +61,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
         with gr.Column():
             with gr.Row():
                 output = image_output("Model (PNG)", "superres-output")
-                bicubic = image_output("Bicubic", "superres-bicubic")
+                bicubic = comparison_output("Bicubic (JPEG)", "superres-bicubic")
             info = gr.Markdown(elem_id="superres-info")
     gr.Examples(examples_of("superres"), [image], api_name="super_resolve_load_example")
     lanes.wire(runs, super_resolve, [model, image], [output, bicubic, info], "super_resolve", "super-resolution")

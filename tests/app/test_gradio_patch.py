@@ -4,6 +4,7 @@ upgraded past the line the patch was written for: then re-read gradio's function
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from pathlib import Path
@@ -47,6 +48,19 @@ def test_same_file_name_and_pixels_as_gradio_in_a_faster_png(tmp_path):
     assert np.array_equal(np.asarray(Image.open(ours)), np.asarray(Image.open(theirs)))
     assert Image.open(ours).info.get("parameters") == "kept"
     assert ours.read_bytes() != theirs.read_bytes(), "written at gradio's compression level, not level 1"
+
+
+def test_comparison_images_are_jpeg_at_high_quality_whatever_their_mode(tmp_path):
+    """A comparison output (format "jpeg") is a quality-92 JPEG: close to the pixels, and an RGBA or P image is
+    saved too (gradio's own path would refuse RGBA as JPEG)."""
+    rgb = Image.effect_noise((64, 48), 10).convert("RGB")
+    saved = Path(gradio_patch.save_pil_to_cache_once(rgb, str(tmp_path), name="bicubic", format="jpeg"))
+    assert saved.name == "bicubic.jpeg" and Image.open(saved).format == "JPEG"
+    error = np.abs(np.asarray(Image.open(saved), dtype=float) - np.asarray(rgb, dtype=float)).mean()
+    assert error < 4.0, error  # quality 75 (PIL's default) is about twice as far on this noise
+    for mode in ("RGBA", "P", "L"):
+        data = gradio_patch.encode(rgb.convert(mode), "jpeg")
+        assert Image.open(io.BytesIO(data)).mode == ("L" if mode == "L" else "RGB")
 
 
 # ------------------------------------------------------------------------------------------------ guard
