@@ -204,9 +204,10 @@ def evaluate_only(task: Task) -> Path:
     output_dir = Path(args.output_dir)
     final, recorded = output_dir / "final", output_dir / TRAINING_FILE
     if not (final / "pipeline.json").is_file() or not recorded.is_file():
-        published = published_folder(args.name) if getattr(args, "from_published", False) else None
+        asked = getattr(args, "from_published", False)
+        published = published_folder(args.name) if asked else None
         if published is None:
-            also = "" if getattr(args, "from_published", False) else "; --from-published starts from the mirror's copy"
+            also = "" if asked else "; --from-published starts from the mirror's copy"
             raise TrainingError(f"--eval-only needs a finished run in {output_dir} (final/ and {TRAINING_FILE}){also}")
         run_from_published(published, output_dir)
         print(f"{output_dir}: rebuilt from the published {published} (weights, card facts)")

@@ -1,9 +1,9 @@
 """Snapshot of everything the evaluation package renders, to check a refactor changes no byte (issue #23, item 3).
 
-For every published checkpoint in ``hub/imagezoo/*`` it runs ``zoo.protocols.evaluate(pipe, limit=LIMIT,
+For every published checkpoint in ``mirror/imagezoo/*`` it runs ``zoo.protocols.evaluate(pipe, limit=LIMIT,
 folder=...)`` and renders the model card the way ``train/engine.py``'s ``evaluate_and_card`` does (``render_card``),
 with the card's description, licence, datasets, tags and training facts read back from the published card, so the
-output is comparable with ``hub/imagezoo/<name>/README.md`` (``--limit 0``: the full protocol). It also runs the
+output is comparable with ``mirror/imagezoo/<name>/README.md`` (``--limit 0``: the full protocol). It also runs the
 real-world protocols (no published checkpoint has them) on ``denoise-color`` / ``superres-x4`` under another name,
 renders BENCHMARKS.md from ``benchmarks/results.json`` (``tools.bench.markdown``, no timing) and the float16 card
 section (``zoo.halving.card_section``) of a fixed result.
@@ -33,21 +33,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-HUB = REPO / "hub" / "imagezoo"
-HALF_SECTION = re.compile(r"\n*(<!-- zoo\.mirror half: begin -->.*<!-- zoo\.mirror half: end -->)\n*", re.S)
+HUB = REPO / "mirror" / "imagezoo"
+TRAINING_FIELDS = (
+    "command",
+    "recipe",
+    "data",
+    "seed",
+    "steps",
+    "weights",
+    "train_time",
+    "hardware",
+    "git_commit",
+    "versions",
+)  # the card template's training fields
 DIGIT_PROTOCOLS = {"autoencoder", "denoise-digits", "superres-digits", "vae", "gan", "gan-toy", "classify"}
-TRAINING_KEYS = {
-    "command": "command",
-    "recipe": "recipe",
-    "data": "data",
-    "seed": "seed",
-    "steps": "steps",
-    "published weights": "weights",
-    "training time": "train_time",
-    "hardware": "hardware",
-    "git commit": "git_commit",
-    "library versions": "versions",
-}
 
 
 def fake_clock() -> None:
@@ -74,23 +73,24 @@ def published_card(name: str) -> dict:
     the training-time figures and the float16 section."""
     from huggingface_hub import ModelCard
 
+    from train.finish import card_training_facts
+    from zoo.halving import _CARD_SECTION
+
     text = (HUB / name / "README.md").read_text(encoding="utf-8")
     meta = ModelCard(text).data.to_dict()
     description = text.split(f"\n# {name}\n\n", 1)[1].split("\n\nPart of the **image-to-image", 1)[0]
-    training = {}
-    section = text.split("\n## Training\n", 1)[1]
-    for key, value in re.findall(r"^\| ([a-z ]+) \| (.*) \|$", section, re.M):
-        if key in TRAINING_KEYS:
-            training[TRAINING_KEYS[key]] = value[1:-1] if value.startswith("`") else value
-    samples = text.split("\n## Samples\n", 1)[1].split("\n## Training", 1)[0] if "\n## Samples\n" in text else ""
-    images = [{"alt": alt, "path": path} for alt, path in re.findall(r"^!\[(.*)\]\((.*)\)$", samples, re.M)]
-    half = HALF_SECTION.search(text)
+    facts = card_training_facts(text)  # the training table and sample images, read as --eval-only reads them
+    training = {**facts["training"], **({"data": facts["card_info"]["data"]} if "data" in facts["card_info"] else {})}
+    if versions := re.search(r"^\| library versions \| (.*) \|$", text, re.M):
+        training["versions"] = versions.group(1)
+    images = facts["images"]
+    half = _CARD_SECTION.search(text)
     return {
         "meta": meta,
         "description": description,
         "training": training,
         "images": images,
-        "half": half.group(1) if half else None,
+        "half": half.group(0).strip("\n") if half else None,
     }
 
 
@@ -102,7 +102,7 @@ def card_text(pipe, name: str, records, notes: str, eval_images: list, full: boo
     tags = [t for t in meta.get("tags", []) if t not in {"image-zoo", pipe.task, "safetensors"}]
     evaluated = {image["path"] for image in eval_images}
     images = [image for image in card["images"] if image["path"] not in evaluated] + eval_images
-    training = card["training"] if full else {key: "snapshot" for key in TRAINING_KEYS.values()}
+    training = card["training"] if full else {key: "snapshot" for key in TRAINING_FIELDS}
     rendered = render_card(
         name=name,
         task=pipe.task,
