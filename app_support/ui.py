@@ -215,6 +215,13 @@ def comparison_output(label: str, elem_id: str | None = None) -> gr.Image:
     return gr.Image(label=label, format="jpeg", type="pil", interactive=False, elem_id=elem_id)
 
 
+def comparison_slider(label: str, elem_id: str | None = None) -> gr.ImageSlider:
+    """A before/after slider, shown only to compare: both images as quality-92 JPEGs (a noisy 512x512 "before" took
+    longer to encode as PNG than to denoise at the preview size); the result is also offered as a lossless PNG
+    output beside it, which is what a download gets."""
+    return gr.ImageSlider(label=label, type="pil", format="jpeg", elem_id=elem_id)
+
+
 def model_dropdown(task: str, elem_id: str) -> gr.Dropdown:
     """The published models of a task. Other values are let through to the handler, which answers with a sentence
     (and API callers can use a model published after the app started)."""

@@ -11,8 +11,8 @@ models from the local mirror), written into benchmarks/results.json and BENCHMAR
 - visitors: visitor A sends the same photo to a full-size job (``--heavy``: ``/denoise_full``); one second later
   visitor B (another session) denoises a 256x256 image; B's wait is the figure.
 - overhead: the same 512x512 image and model through the app's full-resolution endpoint (round trip: upload, queue,
-  handler, PNG, download) and through ``pipe(...)`` in this process; median of ``--repeats`` calls after one warm-up
-  each.
+  handler, PNG, download) and through ``pipe(...)`` in this process, the two alternating; median of ``--repeats``
+  calls after one warm-up each.
 
 Timings are wall-clock on this machine while whatever else runs on it runs too (the load average is recorded).
 """
@@ -38,17 +38,43 @@ from tools.bench import REPO_ROOT, machine_info, markdown, probe_input, stop_pro
 
 PHOTO = (3000, 2000)
 MEASURES = ("preview", "visitors", "overhead")
-# endpoint -> arguments after the image (the tab's defaults), the model named first where the endpoint takes one
+# endpoint -> arguments with the image (each tab's defaults, its default model first where the endpoint takes one)
 PREVIEW_CALLS = {
-    "/denoise": lambda image: ["denoise-color", image, 25, True, False, 25],
-    "/colorize": lambda image: ["colorize", image],
-    "/super_resolve": lambda image: ["superres-x2", image],
+    "/denoise": lambda image: [tab_default("denoise"), image, 25, True, False, 25],
+    "/colorize": lambda image: [tab_default("colorize"), image],
+    "/super_resolve": lambda image: [tab_default("super-resolution"), image],
     "/restore": lambda image: [image, 1, "auto", True, 10],
     "/pix2pix": lambda image: ["pix2pix-maps", image],
     "/cyclegan": lambda image: ["cyclegan-facades", image, "AtoB"],
 }
-# the full-resolution endpoints: the app does exactly the library's work (a preview would shrink the x4 input)
-OVERHEAD_MODELS = {"denoise-color": "/denoise_full", "superres-x4": "/super_resolve_full"}
+
+
+def tab_default(task: str) -> str:
+    """The model the app's tab for ``task`` opens on (app_support.models.default_model)."""
+    from app_support.models import default_model
+
+    return default_model(task)
+
+
+# the full-resolution endpoints: the app does exactly the library's work (a preview would shrink the x4 input);
+# denoise-real is the Denoise tab's default, denoise-color the model the first measurement used
+OVERHEAD_MODELS = {
+    "denoise-real": "/denoise_full",
+    "denoise-color": "/denoise_full",
+    "superres-x4": "/super_resolve_full",
+}
+# gradio_client otherwise builds a fresh TLS context from the whole CA bundle for every request it makes (upload, queue
+# join, event stream, each download: about 0.3 s of CPU per call here), even for plain http://, and posts usage
+# analytics from a thread; the client runs on the same two cores as the server it measures, so that CPU was counted
+# as the app's. A browser pays neither on the server's cores.
+LOCAL_CLIENT = {"verbose": False, "ssl_verify": False, "analytics_enabled": False}
+
+
+def local_client(url: str, downloads: str | Path) -> Any:
+    """A gradio_client for an app on 127.0.0.1 (plain http), downloading its outputs into ``downloads``."""
+    from gradio_client import Client
+
+    return Client(url, download_files=str(downloads), **LOCAL_CLIENT)
 
 
 @contextlib.contextmanager
@@ -149,10 +175,10 @@ def measure_overhead(client_for: Any, folder: Path, repeats: int) -> dict[str, A
         arguments = PREVIEW_CALLS[api.removesuffix("_full")](handle_file(str(path)))
         arguments[0] = name
         timed_call(client, api, arguments)
-        app_times = [timed_call(client, api, arguments) for _ in range(repeats)]
         pipe(image)
-        library = []
-        for _ in range(repeats):
+        app_times, library = [], []
+        for _ in range(repeats):  # interleaved, so both see the same machine
+            app_times.append(timed_call(client, api, arguments))
             started = time.perf_counter()
             pipe(image)
             library.append(time.perf_counter() - started)
@@ -164,15 +190,13 @@ def measure_overhead(client_for: Any, folder: Path, repeats: int) -> dict[str, A
 
 
 def run(only: list[str], repeats: int, heavy: str, env: dict[str, str]) -> dict[str, Any]:
-    from gradio_client import Client
-
     found: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                              "load_average": os.getloadavg()[0]}  # fmt: skip
     with served(env) as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
 
         def client_for() -> Any:
-            return Client(url, verbose=False, download_files=str(folder / f"downloads-{time.monotonic_ns()}"))
+            return local_client(url, folder / f"downloads-{time.monotonic_ns()}")
 
         if "preview" in only:
             found["preview"] = measure_preview(client_for, folder, repeats)
@@ -222,7 +246,9 @@ def markdown_lines(results: dict[str, Any]) -> list[str]:
         rows = [[name, f"`{row['api']}`", row["input"], f"{row['app_s']:.3f}", f"{row['library_s']:.3f}",
                  f"{row['ratio']:.2f}x"] for name, row in labelled]  # fmt: skip
         lines += ["", "App overhead: the same image and model through the app (upload, queue, handler, PNG, "
-                  "download) and through `pipe(image)` in Python, blind as the app's default "
+                  "download; gradio_client on the same two cores, its per-request TLS set-up and analytics off: "
+                  "`tools.app_bench.LOCAL_CLIENT`) and through `pipe(image)` in Python, alternating, blind as the "
+                  "app's default "
                   f"{source(app['overhead'])}.{before(app['overhead'])}",
                   "", table(["model", "endpoint", "input", "app (s)", "pipe (s)", "app / pipe"], rows)]  # fmt: skip
     return lines
@@ -243,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     found = run(only, args.repeats, args.heavy, {}) if only else {}
     command = "python -m tools.app_bench" + ("" if len(only) == len(MEASURES) else f" --only {','.join(only)}")
     command += "" if args.heavy == "/denoise_full" else f" --heavy {args.heavy}"
+    command += "" if args.repeats == 3 else f" --repeats {args.repeats}"
     for measure in only:  # each measure remembers the run that produced it
         found[measure] = {"rows": found[measure], "command": command, "date": found["date"],
                           "load_average": found["load_average"]}  # fmt: skip

@@ -13,6 +13,7 @@ import zoo
 from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
+    comparison_slider,
     encoding,
     examples_of,
     forget_results,
@@ -103,7 +104,7 @@ def build() -> tuple[gr.Markdown, gr.Dropdown]:
             added = gr.Slider(0, 75, value=25, step=1, label="Synthetic noise σ")
             runs = lanes.buttons("Denoise", "denoise")
         with gr.Column():
-            slider = gr.ImageSlider(label="Before / after", type="pil", format="png", elem_id="denoise-slider")
+            slider = comparison_slider("Before / after", "denoise-slider")
             output = image_output("Denoised (PNG)", "denoise-output")
             info = gr.Markdown(elem_id="denoise-info")
     gr.Examples(examples_of("denoise"), [image], api_name="denoise_load_example")

@@ -12,6 +12,7 @@ from PIL import Image
 from app_support import lanes, media, params
 from app_support.ui import (
     PROGRESS,
+    comparison_slider,
     encoding,
     examples_of,
     image_input,
@@ -92,7 +93,7 @@ def build() -> gr.Markdown:
             strength = gr.Slider(0, 75, value=10, step=1, label="Strength (0-255 scale), used when not auto")
             runs = lanes.buttons("Restore", "restore")
         with gr.Column():
-            slider = gr.ImageSlider(label="Before / after", type="pil", format="png", elem_id="restore-slider")
+            slider = comparison_slider("Before / after", "restore-slider")
             output = image_output("Restored (PNG)", "restore-output")
             info = gr.Markdown(elem_id="restore-info")
     gr.Examples(examples_of("restore"), [image], api_name="restore_load_example")

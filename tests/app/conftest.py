@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tools.app_bench import local_client
 from tools.bench import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -236,6 +237,4 @@ def server(tiny_zoo_files, tmp_path_factory) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def client(server, tmp_path_factory):
     """A gradio_client on the launched app (one per test module)."""
-    from gradio_client import Client
-
-    return Client(server.url, verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))
+    return local_client(server.url, tmp_path_factory.mktemp("downloads"))

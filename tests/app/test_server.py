@@ -76,9 +76,9 @@ def test_restoration_tabs(client):
     (noisy, denoised), output, info = client.predict(
         "denoise-gray", example("denoise/house.png"), 25, False, True, 30, api_name="/denoise"
     )
-    picture(noisy, (256, 192), "RGB")
-    picture(denoised, (256, 192), "RGB")
-    picture(output, (256, 192), "RGB")
+    picture(noisy, (256, 192), "RGB", fmt="JPEG")  # the before/after slider is for viewing: JPEG
+    picture(denoised, (256, 192), "RGB", fmt="JPEG")
+    picture(output, (256, 192), "RGB")  # the result itself: PNG
     assert "PSNR" in info
     gray, colour, original, info = client.predict("colorize", example("colorize/still_life.png"), api_name="/colorize")
     picture(gray, (160, 160), "L")
@@ -126,7 +126,7 @@ def test_restore_flow(client):
         example("restore/portrait_old_print.jpg"), 2, "auto", True, 10, api_name="/restore"
     )
     restored = picture(output, (500, 500), "RGB")  # this server's limit, 0.25 megapixels, leaves no room for x2
-    assert picture(after).size == picture(before).size == restored.size
+    assert picture(after, fmt="JPEG").size == picture(before, fmt="JPEG").size == restored.size
     assert "denoise-real" in info and "colorize" in info and "Step 2" in info and "skipped it" in info
     (_, _), output, info = client.predict(
         example("superres/house_small.png"), 2, "never", True, 10, api_name="/restore"

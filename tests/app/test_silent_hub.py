@@ -13,6 +13,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.support.figures import write_figures
+from tools.app_bench import LOCAL_CLIENT
 
 from .conftest import launch_app
 
@@ -34,7 +35,7 @@ def test_a_silent_hub_costs_seconds_and_blocks_no_other_tab(tiny_zoo_files, tmp_
     }
     try:
         with launch_app(env, tmp_path / "app.log") as server:
-            client = Client(server.url, verbose=False)
+            client = Client(server.url, **LOCAL_CLIENT)
             outcome: dict[str, object] = {}
 
             def ask_for_a_model() -> None:
@@ -48,7 +49,7 @@ def test_a_silent_hub_costs_seconds_and_blocks_no_other_tab(tiny_zoo_files, tmp_
             waiting = threading.Thread(target=ask_for_a_model)
             waiting.start()
             time.sleep(1.0)  # the VAE request is now stuck on the silent endpoint
-            other = Client(server.url, verbose=False)
+            other = Client(server.url, **LOCAL_CLIENT)
             started = time.perf_counter()
             notice = other.predict("denoise-gray", api_name="/denoise_notice")
             meanwhile = time.perf_counter() - started

@@ -20,6 +20,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from tests.support.figures import write_figures
+from tools.app_bench import local_client
 
 from .conftest import LOAD_APP_ENV
 
@@ -131,7 +132,7 @@ def test_concurrent_clients_over_all_tabs(load_server, tiny_zoo_files, tmp_path)
     requests = valid_requests()
     with ThreadPoolExecutor(CLIENTS) as pool:
         clients = list(pool.map(
-            lambda i: Client(server.url, verbose=False, download_files=str(tmp_path / f"client-{i}")), range(CLIENTS)
+            lambda i: local_client(server.url, tmp_path / f"client-{i}"), range(CLIENTS)
         ))  # fmt: skip
     rss_start = rss_mib(server.process.pid)
     load = Load(deadline=time.monotonic() + BUDGET_S)
@@ -160,7 +161,7 @@ def test_concurrent_clients_over_all_tabs(load_server, tiny_zoo_files, tmp_path)
     assert server.process.poll() is None, "app.py died under load"
     with urllib.request.urlopen(server.url, timeout=10) as response:
         assert response.status == 200
-    after = Client(server.url, verbose=False, download_files=str(tmp_path / "after"))
+    after = local_client(server.url, tmp_path / "after")
     info, *_ = after.predict("vae-fashion", api_name="/vae_model_info")
     assert "Latent dimensions: 8" in info
 
