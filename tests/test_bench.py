@@ -46,6 +46,9 @@ def test_update_merges_one_model_into_the_full_results(tmp_path, monkeypatch, ca
     text = bench.markdown(merged, "unused")
     assert "- `python -m tools.bench --quick`: every published model" in text
     assert "- `python -m tools.bench --quick --models redo --update` on 2026-12-01: redo" in text
+    no_peers = {key: value for key, value in fresh.items() if key != "peers"}  # an update of models without a peer
+    kept = bench.merge_results(bench.previous_results(out, quick=True), no_peers)
+    assert kept["peers"] == old["peers"] and kept["app_cold_start"] == {"seconds": 3.0}
 
     with_error = {**old, "machine": {**machine, "cpu": "another CPU"}}
     (out / "results.json").write_text(json.dumps(with_error))

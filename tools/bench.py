@@ -11,8 +11,9 @@ process per model (so peak memory is that model's alone): load time from the loc
 samplers, peak resident memory, and for the photo tasks the growth of latency and memory with the input side (plus,
 for the denoisers and the colouriser, one 4000x3000 photo: the ~2 GB memory bound that tiling promises).
 Ratios against the peer measured in the same run are the headline; absolute times hold for the machine printed.
-``--update`` re-measures only ``--models`` (plus the peers and the app's cold start) and merges them into the
-existing ``results.json`` of the same machine; the report lists every run that contributed and what it measured.
+``--update`` re-measures only ``--models`` (plus the app's cold start, and the peers when a named model has one) and
+merges them into the existing ``results.json`` of the same machine; the report lists every run that contributed and
+what it measured.
 """
 
 from __future__ import annotations
@@ -284,10 +285,14 @@ def previous_results(out: Path, quick: bool) -> dict[str, Any]:
 
 
 def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """``previous`` with ``update``'s models, peers and app start replacing theirs, and its run appended."""
+    """``previous`` with ``update``'s models and app start replacing theirs, its peers too when it measured them (an
+    update of models without a peer keeps the peer timings the other models' ratios were computed with), and its
+    run appended."""
     first = {"command": "python -m tools.bench" + (" --quick" if previous.get("quick") else ""), "models": "all"}
     merged = {**previous, "models": {**previous["models"], **update["models"]}}
-    merged["peers"], merged["app_cold_start"] = update["peers"], update["app_cold_start"]
+    merged["app_cold_start"] = update["app_cold_start"]
+    if "peers" in update:
+        merged["peers"] = update["peers"]
     merged["runs"] = [*previous.get("runs", [first]), *update["runs"]]
     return merged
 
@@ -323,13 +328,18 @@ def run(
         row["speed"] = measure_speed(entry.name, sizes, repeats, growth)
         results["models"][entry.name] = row
         print(f"{entry.name}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    results["peers"] = peer_speed(sizes, repeats)
+    if not update or any(entry.task in PEER_TASKS for entry in entries):
+        results["peers"] = peer_speed(sizes, repeats)
+    results["runs"][0]["peers"] = "peers" in results
     results["app_cold_start"] = app_cold_start()
     if previous is not None:
         results = merge_results(previous, results)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return results
+
+
+PEER_TASKS = ("denoise", "super-resolution")  # the tasks whose speed is compared with a peer (peer_of)
 
 
 def peer_of(task: str, gray: bool, scale: int = 2) -> str | None:
@@ -376,8 +386,9 @@ def markdown(results: dict[str, Any], command: str) -> str:
     if len(runs) == 1:
         produced = [f"Produced by `{runs[0]['command']}` (every number below comes from that run)."]
     else:
-        produced = ["Produced by these runs, the later ones re-measuring some models (peer timings and the app's cold "
-                    "start always come from the last run):", ""]  # fmt: skip
+        produced = ["Produced by these runs, the later ones re-measuring some models (the peer timings come from the "
+                    "last run that timed a denoiser or an upscaler, the app's cold start from the last run):",
+                    ""]  # fmt: skip
         for r in runs:
             what = "every published model" if r["models"] == "all" else ", ".join(r["models"])
             produced.append(f"- `{r['command']}`{' on ' + r['date'] if r.get('date') else ''}: {what}")
