@@ -50,6 +50,10 @@ def test_update_merges_one_model_into_the_full_results(tmp_path, monkeypatch, ca
     kept = bench.merge_results(bench.previous_results(out, quick=True), no_peers)
     assert kept["peers"] == old["peers"] and kept["app_cold_start"] == {"seconds": 3.0}
 
+    (out / "results.json").write_text(json.dumps({**old, "app_visitors": {"overhead": {"rows": {}}}}))
+    assert bench.app_measures(out, quick=True) == {"overhead": {"rows": {}}}  # a full run keeps the app's measures
+    assert bench.app_measures(out, quick=False) is None and bench.app_measures(tmp_path, quick=True) is None
+
     with_error = {**old, "machine": {**machine, "cpu": "another CPU"}}
     (out / "results.json").write_text(json.dumps(with_error))
     assert bench.main(["--quick", "--models", "redo", "--update", "--out", str(out)]) == 2

@@ -284,6 +284,15 @@ def previous_results(out: Path, quick: bool) -> dict[str, Any]:
     return previous
 
 
+def app_measures(out: Path, quick: bool) -> dict[str, Any] | None:
+    """The app measures (``tools.app_bench``: preview, visitors, overhead) of the results.json already in ``out``,
+    when it comes from this machine and the same mode; else None."""
+    try:
+        return previous_results(out, quick).get("app_visitors")
+    except (BenchError, ValueError):
+        return None
+
+
 def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """``previous`` with ``update``'s models and app start replacing theirs, its peers too when it measured them (an
     update of models without a peer keeps the peer timings the other models' ratios were computed with), and its
@@ -334,6 +343,8 @@ def run(
     results["app_cold_start"] = app_cold_start()
     if previous is not None:
         results = merge_results(previous, results)
+    elif models is None and (app := app_measures(out, quick)):
+        results["app_visitors"] = app  # tools.app_bench's measures, each dated: a full run keeps them
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return results
