@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo()
     start_warm_up(TASKS, limits.preload)  # model code imported in the background; requests wait for it
     demo.queue(max_size=64, default_concurrency_limit=limits.concurrency)
+    gradio_patch.calm_idle_queue(demo)  # gradio polls every 1 ms: CPU taken from the models on a 2-core Space
     demo.launch(
         server_name=host,
         server_port=port,

@@ -175,3 +175,6 @@ def test_app_measures_are_rendered_under_app():
     assert "| `/denoise_full` | 0.80 | 1.30 | 24.50 |" in app
     assert "| denoise-color | `/denoise` | 512x512 | 1.500 | 1.200 | 1.25x |" in app
     assert app.count("`python -m tools.app_bench`, 2026-12-03 19:00 UTC, load average 3.2") == 3
+    assert "app / pipe the ratio of the medians" in app  # an older row, measured before the paired ratios
+    results["app_visitors"]["overhead"]["rows"]["denoise-color"]["ratio_of"] = "pairs"
+    assert "app / pipe the median of each call's ratio" in bench.markdown(results, "python -m tools.bench")

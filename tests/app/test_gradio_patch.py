@@ -4,6 +4,7 @@ upgraded past the line the patch was written for: then re-read gradio's function
 
 from __future__ import annotations
 
+import inspect
 import io
 import logging
 import re
@@ -159,3 +160,28 @@ def test_gradio_validator_builder_is_unchanged():
         "validator no longer runs the event's input processing, else update it and VALIDATOR_SHA256"
     )
     assert "preprocess=fn.preprocess" in gradio_patch.inspect.getsource(function), "the reason for the patch is gone"
+
+
+def test_queue_polls_slowly_once_calmed_and_refuses_a_queue_without_the_attributes(caplog):
+    demo = load_app().build_demo()
+    demo.queue()
+    fast = demo._queue.sleep_when_free
+    assert fast < gradio_patch.QUEUE_POLL_S  # gradio's own value: else the setting is pointless, drop it
+    assert gradio_patch.calm_idle_queue(demo) is True
+    assert demo._queue.sleep_when_free == demo._queue.progress_update_sleep_when_free == gradio_patch.QUEUE_POLL_S
+
+    class Other:
+        sleep_when_free = 0.001
+
+    bare = type("Demo", (), {"_queue": Other()})()
+    with caplog.at_level(logging.WARNING, logger="zoo.app"):
+        assert gradio_patch.calm_idle_queue(bare) is False
+    assert bare._queue.sleep_when_free == 0.001
+    assert "not changing its polling" in caplog.text
+
+
+def test_gradio_queue_loops_still_sleep_the_calmed_attributes():
+    from gradio import queueing
+
+    for attribute, loop in gradio_patch.QUEUE_POLLS.items():
+        assert f"asyncio.sleep(self.{attribute})" in inspect.getsource(getattr(queueing.Queue, loop))
