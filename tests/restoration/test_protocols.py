@@ -170,7 +170,8 @@ def test_colorize_hint_rows_for_a_model_that_takes_hints(data_root):
     records, notes, _ = evaluate(pipe, data_dir=str(data_root), limit=2)
     hint_keys = {key for key in keys(records) if key[2] is not None}
     assert hint_keys == {
-        ("kodak24", metric, f"{k} hint" + ("" if k == 1 else "s"), "this model")
+        (name, metric, f"{k} hint" + ("" if k == 1 else "s"), "this model")
+        for name in ("kodak24", "cbsd68")
         for metric in ("PSNR", "colourfulness ratio")
         for k in (0, 1, 5, 10, 20)
     }
@@ -179,8 +180,9 @@ def test_colorize_hint_rows_for_a_model_that_takes_hints(data_root):
     psnrs = [value(records, "kodak24", "PSNR", f"{k} hints", "this model") for k in (5, 10, 20)]
     assert len(set(psnrs)) == 3  # the hints reach the network
     gain = value(records, "kodak24", "PSNR", "10 hints", "this model") - plain
-    assert f"PSNR gain at 10 hints over 0 hints: this model {gain:+.2f} dB." in notes
-    assert "User colour hints on kodak24 (2 images)" in notes and "Hints: not measured" not in notes
+    assert f"PSNR gain at 10 hints over 0 hints: kodak24: this model {gain:+.2f} dB; cbsd68: this model " in notes
+    assert "User colour hints on kodak24 (2 images) and cbsd68 (2 images)" in notes
+    assert "| cbsd68 | this model | PSNR |" in notes and "Hints: not measured" not in notes
     again, notes_again, _ = evaluate(pipe, data_dir=str(data_root), limit=2)
     assert again == records and notes_again == notes  # deterministic: fixed hint seeds, same outputs
 
@@ -267,10 +269,10 @@ def test_colorize_variants_that_take_hints_get_hint_rows(data_root, tmp_path, mo
     variant.save_pretrained(tmp_path / "outputs" / "colorize-hints" / "final")
     records, notes, _ = evaluate(colouriser(), data_dir=str(data_root), limit=1)
     hinted = {(key[3], key[0]) for key in keys(records) if key[2] is not None}
-    assert hinted == {("hints", "kodak24")}  # the variant's rows, on the hint set only
+    assert hinted == {("hints", "kodak24"), ("hints", "cbsd68")}  # the variant's rows, on the hint sets only
     for metric in COLORIZE_METRICS:
         assert value(records, "cbsd68", metric, None, "hints") >= 0  # the variant has every measure
-    assert "PSNR gain at 10 hints over 0 hints: hints " in notes
+    assert "PSNR gain at 10 hints over 0 hints: kodak24: hints " in notes
     assert "Hints: not measured for this model (this model takes no colour hints" in notes
 
 

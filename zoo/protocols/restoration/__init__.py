@@ -15,7 +15,7 @@ Record keys (``EvalRecord``: dataset, metric, value, method, config):
   "x<scale>")`` for "this model" and "bicubic".
 - colorize: ``(<set>, "PSNR" | "colourfulness ratio" | "hue spread" | "hue spread ratio" | "ab AuC", None)`` for
   "this model", each loss variant and "gray baseline" (whose colourfulness and hue measures are 0);
-  ``(<set>, "hue spread", None)`` for "original photos"; for colourisers that take hints, on ``HINT_SET``:
+  ``(<set>, "hue spread", None)`` for "original photos"; for colourisers that take hints, on each of ``HINT_SETS``:
   ``(kodak24, "PSNR" | "colourfulness ratio", "<k> hints")`` for k in ``HINT_COUNTS`` ("1 hint", "0 hints", ...).
 """
 
@@ -38,7 +38,7 @@ from zoo.protocols.restoration.measure import (  # noqa: F401 (also re-exported:
     HINT_COUNTS,
     HINT_PATCH,
     HINT_SEED,
-    HINT_SET,
+    HINT_SETS,
     ORIGINALS,
     _center_crop,
     _load_uint8,
@@ -284,13 +284,13 @@ def evaluate_colorize(
     """docs/EVALUATION.md: input = the luminance of a colour test image (PIL "L"); PSNR (RGB) of the output vs the
     original, the same for the gray baseline (the input replicated to RGB), the colourfulness ratio, the hue spread (and
     its ratio to the originals') and the ab accuracy AuC. Colourisers that take hints are also measured with 0, 1, 5, 10
-    and 20 simulated hints on ``HINT_SET``. The loss variants' runs found in outputs/ (``COLORIZE_VARIANTS``) are
+    and 20 simulated hints on ``HINT_SETS``. The loss variants' runs found in outputs/ (``COLORIZE_VARIANTS``) are
     measured beside the model on the same images."""
     methods = [(THIS_MODEL, pipe), *colorize_variants(pipe)]
     hinted = [method for method, model in methods if takes_hints(model)]
     records: list[EvalRecord] = []
     rows, missing, figure_rows, hint_rows, gains = [], [], [], [], []
-    hint_images = 0
+    hint_images: dict[str, int] = {}
     for name in COLORIZE_SETS:
         stride = COLORIZE_STRIDE.get(name, 1)
         files = _test_files(name, data_dir, stride, limit)
@@ -299,7 +299,7 @@ def evaluate_colorize(
             continue
         originals = (_load_uint8(path, 3) for path in files)
         keep = 4 - len(figure_rows) if name == COLORIZE_SETS[0] else 0
-        counts = HINT_COUNTS if name == HINT_SET and hinted else ()
+        counts = HINT_COUNTS if name in HINT_SETS and hinted else ()
         gray_psnr, original_colour, scores = score_colorizers(methods, originals, figure_rows, keep, counts)
         original_hue, gray_auc = scores[ORIGINALS]["hue"], scores[GRAY_BASELINE]["auc"]
         label = name if stride == 1 else f"{name} (1 in {stride})"
@@ -342,7 +342,7 @@ def evaluate_colorize(
             )
             if method not in hinted or not counts:
                 continue
-            hint_images = len(files)
+            hint_images[name] = len(files)
             psnrs = [_mean(score[f"psnr {k} hints"]) for k in counts]
             colours = [_ratio(score[f"colour {k} hints"], original_colour) for k in counts]
             for count, value, colour in zip(counts, psnrs, colours, strict=True):
@@ -350,10 +350,10 @@ def evaluate_colorize(
                     EvalRecord(name, "PSNR", value, method, report._hint_label(count)),
                     EvalRecord(name, "colourfulness ratio", colour, method, report._hint_label(count)),
                 ]
-            hint_rows += [[method, "PSNR", *psnrs], [method, "colourfulness ratio", *colours]]
+            hint_rows += [[label, method, "PSNR", *psnrs], [label, method, "colourfulness ratio", *colours]]
             if 0 in counts and 10 in counts:
                 gain = psnrs[counts.index(10)] - psnrs[counts.index(0)]
-                gains.append(f"{method} {gain:+.2f} dB")
+                gains.append(f"{name}: {method} {gain:+.2f} dB")
     if not rows:
         from zoo.errors import InputError
 

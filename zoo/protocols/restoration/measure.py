@@ -13,11 +13,11 @@ from PIL import Image
 
 from zoo.protocols.common import SEED
 
-# The hint protocol (Zhang et al. 2017's "PSNR vs number of revealed points"), on one set, for colourisers that take
+# The hint protocol (Zhang et al. 2017's "PSNR vs number of revealed points"), on HINT_SETS, for colourisers that take
 # hints: HINT_COUNTS points per image, drawn uniformly over the pixels by numpy.random.default_rng([HINT_SEED, i])
 # for the i-th image of the set (nested: the 5 hints are the first 5 of the 20); each hint's colour is the mean RGB of
 # the ORIGINAL photo over the (2 HINT_PATCH + 1)-pixel square around the point (clipped at the border), rounded.
-HINT_SET = "kodak24"
+HINT_SETS = ("kodak24", "cbsd68")
 HINT_COUNTS = (0, 1, 5, 10, 20)
 HINT_SEED = SEED
 HINT_PATCH = 2  # 5x5 input pixels: about one working-size pixel of a kodak24 photo (768 -> 256) plus its neighbours

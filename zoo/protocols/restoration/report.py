@@ -11,7 +11,7 @@ from PIL import Image
 
 from zoo.cards import THIS_MODEL
 from zoo.protocols.common import SEED
-from zoo.protocols.restoration.measure import HINT_COUNTS, HINT_PATCH, HINT_SEED, HINT_SET, _center_crop, _mean
+from zoo.protocols.restoration.measure import HINT_COUNTS, HINT_PATCH, HINT_SEED, HINT_SETS, _center_crop, _mean
 from zoo.tables import table
 
 # Published PSNR (dB) at sigma 15/25/50 from docs/EVALUATION.md, shown in the card's notes for context.
@@ -209,7 +209,7 @@ def colorize_notes(
     methods: list[tuple[str, Any]],
     rows: list[list[Any]],
     hint_rows: list[list[Any]],
-    hint_images: int,
+    hint_images: dict[str, int],
     gains: list[str],
     hinted: list[str],
     missing: list[str],
@@ -244,17 +244,21 @@ def colorize_notes(
     ]
     if hint_rows:
         parts.append(
-            f"User colour hints on {HINT_SET} ({hint_images} images), for the colourisers that take them: k points per "
+            "User colour hints on "
+            + " and ".join(f"{name} ({count} images)" for name, count in hint_images.items())
+            + ", for the colourisers that take them: k points per "
             f"image drawn uniformly over the pixels with `numpy.random.default_rng([{HINT_SEED}, i])` for the i-th "
             "image (the k hints are the first k of the same 20), each given through "
             f"`pipe(gray, hints=[(x, y, (r, g, b)), ...])` with the original photo's mean RGB over the "
             f"{2 * HINT_PATCH + 1}x{2 * HINT_PATCH + 1} pixels around the point (rounded); 0 hints is the plain "
             "output. PSNR (dB) and colourfulness ratio:\n\n"
-            + _markdown(["method", "measure", *(_hint_label(k) for k in HINT_COUNTS)], hint_rows)
+            + _markdown(["set", "method", "measure", *(_hint_label(k) for k in HINT_COUNTS)], hint_rows)
         )
         parts.append("PSNR gain at 10 hints over 0 hints: " + "; ".join(gains) + ".")
     if THIS_MODEL not in hinted:
-        where = f"{HINT_SET} was not found" if HINT_SET in missing else "this model takes no colour hints"
+        absent = [name for name in HINT_SETS if name in missing]
+        where = (f"{' and '.join(absent)} {'was' if len(absent) == 1 else 'were'} not found"
+                 if len(absent) == len(HINT_SETS) else "this model takes no colour hints")  # fmt: skip
         parts.append(f"Hints: not measured for this model ({where}; its network has 1 input channel).")
     return "\n\n".join(parts + _missing(missing))
 
