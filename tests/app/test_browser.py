@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -296,3 +298,96 @@ def test_a_huge_upload_into_a_sketchpad_is_downscaled_in_the_browser(page, tmp_p
     run_and_wait(page, "vae-interpolate-run", "vae-strip")
     seen = np.asarray(fetch_image(page, "vae-seen").convert("L"))
     assert seen.max() > 200, "the downscaled upload arrives as a digit"
+
+
+@pytest.fixture(scope="module")
+def published_server(tmp_path_factory):
+    """``python app.py`` as a fresh Space runs it: the published models (the repository's catalog and mirror), no
+    datasets (``ZOO_DATA_DIR`` an empty folder: a Space has no ../shared/data), the default size limits."""
+    from .conftest import launch_app
+
+    folder = tmp_path_factory.mktemp("published-server")
+    (folder / "no-data").mkdir()
+    env = {"HF_HUB_OFFLINE": "1", "ZOO_DATA_DIR": str(folder / "no-data")}
+    for name in ("ZOO_CATALOG", "ZOO_MIRROR", "ZOO_APP_MAX_PIXELS", "ZOO_APP_PREVIEW_PIXELS"):
+        env[name] = os.environ.get(f"ZOO_TEST_{name}", "")  # empty: the app's defaults
+    with launch_app({k: v for k, v in env.items() if v}, folder / "app.log") as launched:
+        yield launched
+
+
+def progress_recorder(page) -> None:
+    """Record in ``window.zooProgress`` every text the page's progress bars show (gradio's status tracker)."""
+    page.evaluate(
+        """() => {
+            window.zooProgress = [];
+            const seen = () => document.querySelectorAll('.progress-level-inner').forEach(node => {
+                const text = node.innerText.trim();
+                if (text && window.zooProgress[window.zooProgress.length - 1] !== text) window.zooProgress.push(text);
+            });
+            new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+
+
+def test_a_first_visit_to_a_fresh_space(browser, published_server, tmp_path):
+    """Issue 25's visit, on the published models without datasets: the photo tabs open on photo models; a
+    3000x2000 photo denoised at full resolution shows moving tile progress; a second visitor's small preview finishes
+    while that job still runs; the VAE scatter is drawn from the encodings stored with the app."""
+    from app_support.models import default_model
+
+    assert "ZOO_CATALOG" not in os.environ or os.environ.get("ZOO_TEST_ZOO_CATALOG"), "runs on the repository's zoo"
+    rng = np.random.default_rng(0)
+    phone = tmp_path / "phone_photo.jpg"
+    gradient = np.linspace(40, 210, 3000)[None, :, None] * np.ones((2000, 1, 3))
+    Image.fromarray(np.clip(gradient + rng.normal(0, 12, (2000, 3000, 3)), 0, 255).astype(np.uint8)).save(phone)
+    small = tmp_path / "small.png"
+    Image.fromarray(np.clip(128 + rng.normal(0, 25, (256, 256, 3)), 0, 255).astype(np.uint8)).save(small)
+
+    first = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    first.goto(published_server.url, wait_until="domcontentloaded")
+    first.wait_for_selector("#restore-run", timeout=WAIT_MS)
+    shots = tmp_path / "screenshots"
+    with screenshot_on_failure(first, shots, "defaults"):
+        for tab, task, elem_id in (("Denoise", "denoise", "denoise"), ("Super-resolve", "super-resolution", "superres"),
+                                   ("Colorize", "colorize", "colorize")):  # fmt: skip
+            open_tab(first, tab)
+            shown = first.locator(f"#{elem_id}-model input").input_value()
+            assert shown == default_model(task) and not shown.endswith(("mnist", "fashion")), (tab, shown)
+
+    with screenshot_on_failure(first, shots, "full-size"):
+        open_tab(first, "Denoise")
+        upload(first, "denoise-input", phone)
+        progress_recorder(first)
+        first.click("#denoise-run-full")
+        first.wait_for_function(
+            "() => window.zooProgress.some(text => text.includes('tile'))", timeout=WAIT_MS
+        )  # the full-size job is running
+
+        second = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        second.goto(published_server.url, wait_until="domcontentloaded")
+        second.wait_for_selector("#restore-run", timeout=WAIT_MS)
+        open_tab(second, "Denoise")
+        upload(second, "denoise-input", small)
+        started = time.perf_counter()
+        run_and_wait(second, "denoise-run", "denoise-output")
+        waited = time.perf_counter() - started
+        still_running = first.locator("#denoise-output img").count() == 0
+        second.context.close()
+        assert still_running, f"the second visitor's preview ({waited:.1f} s) ended after the full-size job"
+        assert waited < 30, f"the second visitor waited {waited:.1f} s"
+
+        first.wait_for_selector("#denoise-output img", state="visible", timeout=3 * WAIT_MS)
+        no_error_toast(first)
+        tiles = [text for text in first.evaluate("window.zooProgress") if "tile" in text]
+        print(f"second visitor {waited:.1f} s; progress texts {tiles[:3]}... ({len(tiles)})")
+        assert len(tiles) >= 3, f"progress did not move: {tiles}"  # e.g. "Denoising tile by tile... 34%"
+        shoot(first, shots, "full-size")
+
+    with screenshot_on_failure(first, shots, "vae-scatter"):
+        open_tab(first, "VAE latent explorer")
+        first.click("#vae-scatter-run")
+        wait_for_text(first, "vae-scatter-info", "stored with the app")
+        first.wait_for_selector("#vae-scatter canvas, #vae-scatter svg", timeout=WAIT_MS)
+        assert "--data-dir" not in first.inner_text("#vae-scatter-info") and "/work" not in first.content()
+        no_error_toast(first)
+    first.context.close()
