@@ -285,3 +285,15 @@ def test_missing_test_sets_are_named_and_none_is_an_error(data_root, tmp_path, n
         evaluate(super_resolver(), data_dir=str(partial), limit=1)
     with pytest.raises(InputError, match="none of the test sets"):
         evaluate(colouriser(), data_dir=str(partial), limit=1)
+
+
+def test_a_figure_saved_again_replaces_the_published_webp_of_it(tmp_path):
+    from zoo.protocols.common import save_image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.new("RGB", (8, 8)).save(images / "colorize_strip.webp")  # the mirror's compacted copy of the old figure
+    Image.new("RGB", (8, 8)).save(images / "samples.webp")  # another figure: kept
+    linked = save_image(Image.new("RGB", (8, 8), (200, 0, 0)), tmp_path, "colorize_strip.png", "strip")
+    assert linked == [{"alt": "strip", "path": "images/colorize_strip.png"}]
+    assert sorted(p.name for p in images.iterdir()) == ["colorize_strip.png", "samples.webp"]

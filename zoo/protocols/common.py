@@ -16,8 +16,15 @@ SEED = 0
 def save_image(image: Any, folder: Path | None, name: str, alt: str) -> list[dict[str, str]]:
     if folder is None or image is None:
         return []
-    (Path(folder) / "images").mkdir(parents=True, exist_ok=True)
-    image.save(Path(folder) / "images" / name)
+    """Save an evaluation figure as ``<folder>/images/<name>``; the card links it by that path. A copy of the same
+    figure under another suffix (the mirror's WebP of it, when a card is rebuilt from the published folder with
+    ``--eval-only --from-published``) is removed: it is the previous measurement, and publishing would refuse both."""
+    images = Path(folder) / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    image.save(images / name)
+    for stale in images.glob(f"{Path(name).stem}.*"):
+        if stale.name != name and stale.suffix.lower() in (".webp", ".png", ".jpg", ".jpeg"):
+            stale.unlink()
     return [{"alt": alt, "path": f"images/{name}"}]
 
 
