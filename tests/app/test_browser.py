@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
 import time
 from pathlib import Path
@@ -308,11 +307,16 @@ def published_server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("published-server")
     (folder / "no-data").mkdir()
-    env = {"HF_HUB_OFFLINE": "1", "ZOO_DATA_DIR": str(folder / "no-data")}
-    for name in ("ZOO_CATALOG", "ZOO_MIRROR", "ZOO_APP_MAX_PIXELS", "ZOO_APP_PREVIEW_PIXELS"):
-        env[name] = os.environ.get(f"ZOO_TEST_{name}", "")  # empty: the app's defaults
-    with launch_app({k: v for k, v in env.items() if v}, folder / "app.log") as launched:
+    env = {"HF_HUB_OFFLINE": "1", "ZOO_DATA_DIR": str(folder / "no-data"), **published_zoo()}
+    with launch_app(env, folder / "app.log") as launched:
         yield launched
+
+
+def published_zoo() -> dict[str, str]:
+    """The repository's own catalog and mirror, named explicitly (other tests point ZOO_CATALOG at a tiny zoo)."""
+    from zoo.registry import CATALOG_PATH
+
+    return {"ZOO_CATALOG": str(CATALOG_PATH), "ZOO_MIRROR": str(APP_PATH.parent / "mirror")}
 
 
 def progress_recorder(page) -> None:
@@ -329,13 +333,14 @@ def progress_recorder(page) -> None:
     )
 
 
-def test_a_first_visit_to_a_fresh_space(browser, published_server, tmp_path):
+def test_a_first_visit_to_a_fresh_space(browser, published_server, tmp_path, monkeypatch):
     """Issue 25's visit, on the published models without datasets: the photo tabs open on photo models; a
     3000x2000 photo denoised at full resolution shows moving tile progress; a second visitor's small preview finishes
     while that job still runs; the VAE scatter is drawn from the encodings stored with the app."""
     from app_support.models import default_model
 
-    assert "ZOO_CATALOG" not in os.environ or os.environ.get("ZOO_TEST_ZOO_CATALOG"), "runs on the repository's zoo"
+    for name, value in published_zoo().items():
+        monkeypatch.setenv(name, value)  # default_model() below reads the same catalog as the server
     rng = np.random.default_rng(0)
     phone = tmp_path / "phone_photo.jpg"
     gradient = np.linspace(40, 210, 3000)[None, :, None] * np.ones((2000, 1, 3))
