@@ -73,6 +73,21 @@ def test_markdown_reports_failures_instead_of_numbers():
     assert "_Not measured: no protocol_" in text and "error: boom" in text and "not installed" in text
 
 
+def test_an_update_times_only_the_peers_of_the_models_it_names():
+    upscaler = {"task": "super-resolution", "speed": {"gray": False, "scale": 4}}
+    assert bench.row_peer(upscaler) == "bicubic x4"
+    assert bench.row_peer({"task": "denoise", "speed": {"gray": True}}) == "BM3D"
+    assert bench.row_peer({"task": "denoise", "speed": {"gray": True, "digits": True}}) is None
+    assert bench.row_peer({"task": "gan", "speed": {}}) is None
+    timed = bench.peer_speed([16], 1, only={"bicubic x4"})
+    assert set(timed) == {"bicubic x4"} and timed["bicubic x4"]["16"]["median_s"] > 0
+    previous = {"models": {}, "peers": {"BM3D": {"16": {"median_s": 9.0}}, "bicubic x4": {"16": {"median_s": 1.0}}}}
+    merged = bench.merge_results(previous, {"models": {"x": upscaler}, "peers": timed, "app_cold_start": {},
+                                            "runs": [{"command": "update"}]})  # fmt: skip
+    assert merged["peers"]["BM3D"] == {"16": {"median_s": 9.0}}  # the denoisers' peer, untouched
+    assert merged["peers"]["bicubic x4"] == timed["bicubic x4"]
+
+
 def test_peer_ratio_and_growth_exponent():
     results = {"peers": {"BM3D": {"256": {"median_s": 2.0}}, "bicubic x2": {"256": {"median_s": 0.001}}}}
     gray, color, digits = {"gray": True}, {"gray": False}, {"gray": True, "digits": True}

@@ -191,19 +191,23 @@ def measure_speed(name: str, sizes: list[int], repeats: int, growth: list[int]) 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def peer_speed(sizes: list[int], repeats: int) -> dict[str, Any]:
+def peer_speed(sizes: list[int], repeats: int, only: set[str] | None = None) -> dict[str, Any]:
     """The peers' speed in this run: PIL bicubic x2 and x4 upscales, and BM3D and its colour version CBM3D (PyPI
-    bm3d) when installed."""
+    bm3d) when installed; ``only`` those named (``peer_of``'s names) when given."""
     from PIL import Image
 
     peers: dict[str, Any] = {}
     for scale in SR_PEER_SCALES:
+        if only is not None and f"bicubic x{scale}" not in only:
+            continue
         peers[f"bicubic x{scale}"] = {}
         for size in sizes:
             image = probe_input("super-resolution", size, gray=False)
             peers[f"bicubic x{scale}"][str(size)] = _timed(
                 lambda image=image, side=size * scale: image.resize((side, side), Image.BICUBIC), repeats
             )
+    if only is not None and not only & {"BM3D", "CBM3D"}:
+        return peers
     try:
         import bm3d
     except ImportError:
@@ -294,14 +298,13 @@ def app_measures(out: Path, quick: bool) -> dict[str, Any] | None:
 
 
 def merge_results(previous: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """``previous`` with ``update``'s models and app start replacing theirs, its peers too when it measured them (an
-    update of models without a peer keeps the peer timings the other models' ratios were computed with), and its
-    run appended."""
+    """``previous`` with ``update``'s models and app start replacing theirs, and the peers it timed (only those of the
+    models it names: an update of an upscaler leaves the BM3D timings the denoisers' ratios were computed with), and
+    its run appended."""
     first = {"command": "python -m tools.bench" + (" --quick" if previous.get("quick") else ""), "models": "all"}
     merged = {**previous, "models": {**previous["models"], **update["models"]}}
     merged["app_cold_start"] = update["app_cold_start"]
-    if "peers" in update:
-        merged["peers"] = update["peers"]
+    merged["peers"] = {**previous.get("peers", {}), **update.get("peers", {})}  # the peers it timed replace theirs
     merged["runs"] = [*previous.get("runs", [first]), *update["runs"]]
     return merged
 
@@ -337,8 +340,10 @@ def run(
         row["speed"] = measure_speed(entry.name, sizes, repeats, growth)
         results["models"][entry.name] = row
         print(f"{entry.name}: done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    if not update or any(entry.task in PEER_TASKS for entry in entries):
+    if not update:
         results["peers"] = peer_speed(sizes, repeats)
+    elif named_peers := {peer for row in results["models"].values() if (peer := row_peer(row))}:
+        results["peers"] = peer_speed(sizes, repeats, only=named_peers)  # the other peers keep their run's timings
     results["runs"][0]["peers"] = "peers" in results
     results["app_cold_start"] = app_cold_start()
     if previous is not None:
@@ -351,6 +356,14 @@ def run(
 
 
 PEER_TASKS = ("denoise", "super-resolution")  # the tasks whose speed is compared with a peer (peer_of)
+
+
+def row_peer(row: dict[str, Any]) -> str | None:
+    """The peer a results.json model row is compared with (``peer_of``), None for digit models and other tasks."""
+    speed = row.get("speed") or {}
+    if row.get("task") not in PEER_TASKS or speed.get("digits"):
+        return None
+    return peer_of(row["task"], speed.get("gray", False), speed.get("scale", 2))
 
 
 def peer_of(task: str, gray: bool, scale: int = 2) -> str | None:
@@ -397,8 +410,9 @@ def markdown(results: dict[str, Any], command: str) -> str:
     if len(runs) == 1:
         produced = [f"Produced by `{runs[0]['command']}` (every number below comes from that run)."]
     else:
-        produced = ["Produced by these runs, the later ones re-measuring some models (the peer timings come from the "
-                    "last run that timed a denoiser or an upscaler, the app's cold start from the last run):",
+        produced = ["Produced by these runs, the later ones re-measuring some models (each peer's timing, e.g. CBM3D "
+                    "or bicubic x4, comes from the last run that timed a model compared with it; the app's cold start "
+                    "from the last run):",
                     ""]  # fmt: skip
         for r in runs:
             what = "every published model" if r["models"] == "all" else ", ".join(r["models"])
