@@ -17,7 +17,9 @@ through the module attribute (the patch would do nothing), or is upgraded past `
 
 Third, not a patch but a setting gradio has no option for: ``calm_idle_queue`` makes the queue's loops poll every
 ``QUEUE_POLL_S`` (20 ms) instead of every 1 ms (the job loop) and 10 ms (progress). An idle app woke 1000 times a
-second: 1.09 s of CPU per 20 s idle (5 % of a core; 0.26 s at 20 ms; /proc/PID/stat of an idle ``python app.py``),
+second: 1.09 s of CPU per 20 s idle (5 % of a core; 0.26-0.32 s at 20 ms; utime + stime of an idle ``python app.py``
+25 s after start: ``python app.py & sleep 25; a=$(awk '{print $14+$15}' /proc/$!/stat); sleep 20; awk -v a=$a
+'{print $14+$15-a}' /proc/$!/stat``, in 1/100 s),
 and while a job ran those wake-ups preempted torch's two threads on a 2-core Space. The app's overhead at 512x512
 (``python -m tools.app_bench --only overhead --repeats 21``, BENCHMARKS.md): app / pipe 1.22x, 1.08x, 1.23x
 (denoise-real, denoise-color, superres-x4) before, 1.17x, 1.14x, 1.19x after: within the run-to-run spread of a 0.3 s
