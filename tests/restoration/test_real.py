@@ -52,6 +52,32 @@ def test_blind_mode_asks_the_learned_estimator(monkeypatch, tmp_path):
     assert loaded.learned_strength and loaded.check_golden(tmp_path / "real") < 1e-3
 
 
+def test_blind_mode_reads_squares_of_the_training_size_and_takes_their_rms(monkeypatch):
+    from zoo.pipelines.restoration import tile_grid
+
+    assert tile_grid(300, 130, 128) == [(22, 1), (150, 1)]  # whole squares, centred
+    assert tile_grid(100, 600, 128) == []
+    pipe = real_denoiser()
+    pipe.options["strength_tile"] = 16
+    estimator = pipe.models["estimator"]
+    seen = []
+    levels = torch.tensor([0.1, 0.2, 0.2, 0.4, 0.1, 0.3])
+
+    def fake(x):
+        seen.append(tuple(x.shape))
+        return levels[: x.shape[0]] if x.shape[0] > 1 else torch.tensor([0.25])
+
+    monkeypatch.setattr(estimator, "forward", fake)
+    image = Image.fromarray(photo(40, 56, seed=4))  # 40 rows x 56 columns: a 2 x 3 grid of 16x16 squares
+    level = pipe.estimate_sigma(image)
+    assert seen == [(6, 3, 16, 16)]  # one batch of every square, each read on its own
+    assert level == pytest.approx(255 * float(levels.square().mean().sqrt()), rel=1e-5)  # their RMS, not the mean
+    assert level != pytest.approx(255 * float(levels.mean()), rel=1e-3)
+    seen.clear()
+    assert pipe.estimate_sigma(Image.fromarray(photo(12, 56, seed=4))) == pytest.approx(255 * 0.25)
+    assert seen == [(1, 3, 12, 56)]  # smaller than a square: read whole
+
+
 def test_degraded_patches_are_deterministic_and_report_their_strength(data_root):
     from zoo.data import DegradedPatchDataset, ImagePatchDataset
 

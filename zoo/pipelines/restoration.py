@@ -33,6 +33,14 @@ ESTIMATE_MIN_SIZE = 32
 STRENGTH_CROP = 512
 
 
+def tile_grid(height: int, width: int, tile: int) -> list[tuple[int, int]]:
+    """Top-left corners of the whole ``tile`` x ``tile`` squares that fit a ``height`` x ``width`` area, as a grid
+    centred in it (the leftover rows and columns split between the sides); empty when a side is under ``tile``."""
+    rows, cols = height // tile, width // tile
+    top, left = (height - rows * tile) // 2, (width - cols * tile) // 2
+    return [(top + i * tile, left + j * tile) for i in range(rows) for j in range(cols)]
+
+
 def prepare_array(image: Any, channels: int) -> tuple[np.ndarray, Image.Image | None, bool]:
     """(float array with the network's channel count, alpha or None, whether the input was gray)."""
     image = open_image(image)
@@ -185,16 +193,32 @@ class DenoisePipeline(Pipeline):
         return self.blind_level(array)
 
     @torch.no_grad()
-    def blind_level(self, array: np.ndarray) -> float:
-        """The level blind mode uses for a float [0, 1] array: the learned estimator's mean strength over a central
-        crop of at most ``STRENGTH_CROP`` pixels a side (``denoise-real``), else ``estimate_noise_level``."""
-        if not self.learned_strength:
-            return estimate_noise_level(array, self.max_sigma)
+    def strength_readings(self, array: np.ndarray, tile: int | None = None) -> np.ndarray:
+        """The learned estimator's readings (0-255 scale) of a float [0, 1] array's central crop of at most
+        ``STRENGTH_CROP`` pixels a side: one per ``tile`` x ``tile`` square of a centred grid, or one for the crop
+        read whole (no ``tile``, or a crop smaller than one square)."""
         height, width = array.shape[:2]
         crop_h, crop_w = min(height, STRENGTH_CROP), min(width, STRENGTH_CROP)
         top, left = (height - crop_h) // 2, (width - crop_w) // 2
-        crop = to_tensor(array[top : top + crop_h, left : left + crop_w], self.device)
-        level = float(self.models["estimator"](crop.float()).item()) * 255.0
+        crop = array[top : top + crop_h, left : left + crop_w]
+        corners = tile_grid(crop_h, crop_w, tile) if tile else []
+        squares = [crop[y : y + tile, x : x + tile] for y, x in corners] or [crop]
+        batch = torch.cat([to_tensor(square, self.device) for square in squares])
+        return self.models["estimator"](batch.float()).double().cpu().numpy() * 255.0
+
+    def blind_level(self, array: np.ndarray) -> float:
+        """The level blind mode uses for a float [0, 1] array: ``estimate_noise_level``, or for a model with a learned
+        estimator (``denoise-real``) the root mean square of its ``strength_readings``.
+
+        With ``options["strength_tile"]`` (the estimator's training patch size) the crop is read square by square and
+        the RMS of the readings is the RMS error over the grid, as each reading is the RMS error the estimator was
+        trained to give for a patch of that size. Read whole, a larger crop is pooled differently from anything seen
+        in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and 0.85 of the true RMS
+        error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``)."""
+        if not self.learned_strength:
+            return estimate_noise_level(array, self.max_sigma)
+        readings = self.strength_readings(array, int(self.options.get("strength_tile") or 0))
+        level = float(np.sqrt(np.mean(np.square(readings))))
         return float(min(max(level, 0.0), self.max_sigma))
 
     @torch.no_grad()
