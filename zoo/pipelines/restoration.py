@@ -210,7 +210,8 @@ class DenoisePipeline(Pipeline):
         """The level blind mode uses for a float [0, 1] array: ``estimate_noise_level``, or for a model with a learned
         estimator (``denoise-real``) the root mean square of its ``strength_readings``.
 
-        With ``options["strength_tile"]`` (the estimator's training patch size) the crop is read square by square and
+        With ``options["strength_tile"]`` (off for the published denoise-real: it lost 0.6 dB on kodak24 jpeg q20;
+        docs/EVALUATION.md) the crop is read square by square and
         the RMS of the readings is the RMS error over the grid, as each reading is the RMS error the estimator was
         trained to give for a patch of that size. Read whole, a larger crop is pooled differently from anything seen
         in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and 0.85 of the true RMS
