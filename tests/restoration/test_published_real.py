@@ -6,11 +6,11 @@ degraded by the protocol's own fixed kinds: the floors the issue sets, measured 
   issue sets it, over the whole of CBSD68 (0.29 dB: a narrow pass; single photos lose up to 1.5 dB, their learned
   strength reading 20-23 for sigma 25, so three crops would not stand for the set).
 - ``superres-x4-real`` beats bicubic and ``superres-x4`` by 0.4 dB (Y-PSNR) on the real-world LR pipeline: a guard
-  below what the published model measures on these crops (+0.67 and +0.66 dB; +0.50 and +0.55 dB on the whole
+  below what the published model measures on these crops (+0.71 and +0.70 dB; +0.58 and +0.62 dB on the whole
   kodak24 protocol), not the issue's target (+1.0 dB over bicubic), which this 48-feature network does not reach yet.
 - ``superres-x4-gan`` is sharper than ``superres-x4-real`` and within 2.5 dB of it, with a sharpness ratio of at least
-  0.74 on these crops: a guard below what it measures (0.76 here; 0.77 on the whole kodak24 protocol, 0.87 on cbsd68,
-  0.86 on sun_hays80), so the issue's 0.8 is met on two of the three sets, not on kodak24.
+  0.72 on these crops: a guard below what it measures (0.747 here in bf16 and 0.748 in fp32; 0.80 on the whole kodak24
+  protocol, 0.88 on cbsd68 and on sun_hays80, where the issue asks for 0.8).
 """
 
 from __future__ import annotations
@@ -96,5 +96,5 @@ def test_superres_x4_gan_is_sharper_within_the_psnr_budget():
         real_rows.append(superres_scores(real, name, hr, low))
         gan_rows.append(superres_scores(gan, name, hr, low))
     (real_psnr, real_sharp), (gan_psnr, gan_sharp) = np.mean(real_rows, 0), np.mean(gan_rows, 0)
-    assert gan_sharp >= 0.74 and gan_sharp > real_sharp, (real_rows, gan_rows)
+    assert gan_sharp >= 0.72 and gan_sharp > real_sharp, (real_rows, gan_rows)
     assert gan_psnr >= real_psnr - 2.5, (real_rows, gan_rows)
