@@ -145,3 +145,22 @@ def test_a_folder_with_a_manifest_is_verified_when_loaded_by_path(tiny_checkpoin
     manifest.write_text(json.dumps({"../../etc/passwd": "0" * 64}))
     with pytest.raises(CheckpointError, match="outside the folder"):
         zoo.load(tiny_checkpoint)
+
+
+def test_loaded_convolutions_are_channels_last_and_save_back_unchanged(tmp_path):
+    from PIL import Image
+
+    from tests.conftest import build_tiny_pipelines
+
+    build_tiny_pipelines()["denoise-color"].save_pretrained(tmp_path / "first")
+    loaded = load_pipeline(tmp_path / "first")
+    convolutions = [w for w in loaded.model.parameters() if w.dim() == 4]
+    assert convolutions and all(w.is_contiguous(memory_format=torch.channels_last) for w in convolutions)
+    loaded.save_pretrained(tmp_path / "second")  # the same bytes as from NCHW weights: safetensors stores row-major
+    first, second = (tmp_path / run / "model" / WEIGHTS_FILE for run in ("first", "second"))
+    assert first.read_bytes() == second.read_bytes()
+    again = load_pipeline(tmp_path / "second")
+    for a, b in zip(loaded.model.state_dict().values(), again.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    image = Image.new("RGB", (40, 32), (120, 80, 200))
+    assert loaded(image, sigma=25).tobytes() == again(image, sigma=25).tobytes()

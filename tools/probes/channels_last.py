@@ -13,30 +13,20 @@ Measured (NCHW -> channels-last, seconds): AMD EPYC, 2026-12-05: superres-x4-rea
 denoise-gray 0.386 -> 0.220, denoise-color 0.795 -> 0.702 (0.888 -> 0.671 on a rerun), superres-x2 0.210 -> 0.074,
 superres-x4-gan 0.575 -> 0.177, colorize (512) 0.076 -> 0.120, then 0.080 -> 0.076 on a rerun (noise at that size),
 colorize-hints 0.083 -> 0.074, pix2pix-facades 0.016 -> 0.017; outputs identical there, within 2 levels on the EPYC.
+A later rerun on the Xeon: denoise-real 0.403 -> 0.170, superres-x4-real 0.629 -> 0.186.
 """
 
 from __future__ import annotations
 
 import functools
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
 from PIL import Image
 
 import zoo
-
-
-def median_time(call, repeats: int = 5) -> float:
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from tools.bench import _timed
 
 
 def main(args: list[str]) -> None:
@@ -51,7 +41,7 @@ def main(args: list[str]) -> None:
         for layout in (torch.contiguous_format, torch.channels_last):
             for net in pipe.models.values():
                 net.to(memory_format=layout)
-            timings[layout] = median_time(functools.partial(pipe, image))
+            timings[layout] = _timed(functools.partial(pipe, image), repeats=5)["median_s"]
             outputs[layout] = np.asarray(pipe(image)).astype(np.int16)
         before, after = timings[torch.contiguous_format], timings[torch.channels_last]
         diff = int(np.abs(outputs[torch.contiguous_format] - outputs[torch.channels_last]).max())

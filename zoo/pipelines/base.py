@@ -145,10 +145,8 @@ class Pipeline:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for key, net in self.models.items():
-            # safetensors stores contiguous (NCHW) tensors: a loaded network's channels-last weights are copied back
-            net = copy.deepcopy(net).to(memory_format=torch.contiguous_format)
             if dtype is not None and dtype != torch.float32:
-                net = net.to(dtype)
+                net = copy.deepcopy(net).to(dtype)
             net.save_pretrained(folder / key, safe_serialization=True)
         meta = {"pipeline": type(self).__name__, "task": self.task, "components": {k: k for k in self.models}}
         meta["options"] = self.options
@@ -275,8 +273,8 @@ def _load_net(folder: Path, key: str, device: torch.device) -> torch.nn.Module:
         raise CheckpointError(f"{folder}: cannot load {class_name} weights: {detail[:400]}") from error
     # Channels-last (NHWC) weights: oneDNN then runs every convolution in NHWC, with no layout reorder per layer.
     # With bf16 autocast on 2 cores, tools/probes/channels_last.py measured denoise-real at 512x512 2.3x faster and
-    # superres-x4-real at 256x256 1.5x on an AMD EPYC, 2.7x and 3.3x on an Intel Xeon with AMX; outputs change at most
-    # by the order of float sums (0-2 uint8 levels).
+    # superres-x4-real at 256x256 1.5x on an AMD EPYC, 2.4-2.7x and 3.3x on an Intel Xeon with AMX; outputs change
+    # at most by the order of float sums (0-2 uint8 levels).
     return net.float().to(device, memory_format=torch.channels_last).eval()
 
 
