@@ -16,7 +16,6 @@ Loading reads JSON as data and resolves class names only against the zoo's own a
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import json
 import math
@@ -146,6 +145,8 @@ class Pipeline:
         folder.mkdir(parents=True, exist_ok=True)
         for key, net in self.models.items():
             if dtype is not None and dtype != torch.float32:
+                import copy
+
                 net = copy.deepcopy(net).to(dtype)
             net.save_pretrained(folder / key, safe_serialization=True)
         meta = {"pipeline": type(self).__name__, "task": self.task, "components": {k: k for k in self.models}}
