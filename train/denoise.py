@@ -94,6 +94,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         help="how the estimator pools its per-block strengths: a plain mean, or learned weights (attention)",
     )
     parser.add_argument(
+        "--strength-tile",
+        type=int,
+        default=0,
+        help="decoding, with --degradations real: blind mode reads the strength in squares of this size (the "
+        "training patch size) and takes their RMS (pipeline option strength_tile; 0: the crop read whole)",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -265,7 +272,12 @@ class DenoiseTask(engine.Task):
         if self.real:
             models["estimator"] = nets["estimator"]
             options["protocol"] = "denoise-real"
-        return DenoisePipeline(models, options=options)
+        return DenoisePipeline(models, options={**options, **self.decoding()})
+
+    def decoding(self) -> dict:
+        """``--strength-tile`` as the pipeline option ``strength_tile`` (left out when off, so older models keep
+        their pipeline.json)."""
+        return {"strength_tile": self.args.strength_tile} if self.real and self.args.strength_tile else {}
 
     def card_info(self):
         a = self.args

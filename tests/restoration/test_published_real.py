@@ -52,6 +52,22 @@ def test_denoise_real_beats_the_synthetic_model_on_real_damage():
     assert min(gains.values()) > 0.0, gains
 
 
+def test_denoise_real_reads_jpeg_damage_whatever_the_photos_size():
+    """The blind reading of a JPEG'd photo larger than the estimator's crop does not depend on where the centred crop
+    falls against the 8x8 block grid (off the grid, the first release read about 0 and returned the input)."""
+    from zoo.degradations import jpeg
+
+    real = load_published("denoise", "denoise-real")
+    name, clean = kodak(1)[0]
+    row = np.concatenate([clean, clean[:, ::-1], clean], axis=1)
+    big = np.concatenate([row, row[::-1], row], axis=0)  # 768 x 768: larger than the 512-pixel crop both ways
+    for size in (524, 532, 540):  # the centred crop starts 6, 10, 14 pixels in: off the grid before the fix
+        degraded = np.rint(jpeg(big[:size, :size] / 255.0, 20) * 255).astype(np.uint8)
+        true = float(np.sqrt(np.mean((degraded.astype(np.float64) - big[:size, :size]) ** 2)))
+        level = real.estimate_sigma(Image.fromarray(degraded))
+        assert 0.6 * true <= level <= 1.6 * true, (name, size, level, true)
+
+
 @pytest.mark.slow  # 68 photos through two denoisers: about a minute on 2 cores
 def test_denoise_real_keeps_white_noise_performance():
     real, synthetic = load_published("denoise", "denoise-real"), load_published("denoise", "denoise-color")

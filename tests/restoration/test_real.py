@@ -78,6 +78,25 @@ def test_blind_mode_reads_squares_of_the_training_size_and_takes_their_rms(monke
     assert seen == [(1, 3, 12, 56)]  # smaller than a square: read whole
 
 
+def test_blind_mode_reads_on_the_jpeg_block_grid(monkeypatch):
+    from zoo.pipelines.restoration import JPEG_BLOCK, STRENGTH_CROP, tile_grid
+
+    assert tile_grid(300, 130, 128, align=8) == [(16, 0), (144, 0)]  # (22, 1) moved up-left onto the grid
+    pipe = real_denoiser()
+    estimator = pipe.models["estimator"]
+    seen = []
+    monkeypatch.setattr(estimator, "forward", lambda x: seen.append(x) or torch.full((x.shape[0],), 0.1))
+    array = np.random.default_rng(0).random((STRENGTH_CROP + 20, STRENGTH_CROP + 90, 3), dtype=np.float32)
+    pipe.strength_readings(array)  # centred, the crop would start at row 10, column 45: off the 8x8 grid
+    top, left = 8, 40
+    assert top % JPEG_BLOCK == 0 and left % JPEG_BLOCK == 0
+    expected = array[top : top + STRENGTH_CROP, left : left + STRENGTH_CROP]
+    np.testing.assert_array_equal(seen[-1][0].permute(1, 2, 0).numpy(), expected)
+    pipe.strength_readings(array, 128)  # 4 x 4 squares of the crop, the first at the crop's corner
+    assert seen[-1].shape == (16, 3, 128, 128)
+    np.testing.assert_array_equal(seen[-1][5].permute(1, 2, 0).numpy(), expected[128:256, 128:256])
+
+
 def test_degraded_patches_are_deterministic_and_report_their_strength(data_root):
     from zoo.data import DegradedPatchDataset, ImagePatchDataset
 
@@ -261,6 +280,10 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
         torch.testing.assert_close(after.models["model"].state_dict()[key], value)
     assert after.models["estimator"].config.features == 8
     assert after.models["estimator"].config.pooling == "attention"
+    assert "strength_tile" not in after.options  # blind mode reads the crop whole unless the recipe says otherwise
+    third = run("denoise", tmp_path / "third", data_root, *tiny, "--init-from", str(first), "--estimator-only",
+                "--strength-tile", "16")  # fmt: skip
+    assert zoo.load(third).options["strength_tile"] == 16
 
 
 def test_mix_weights_reweight_the_training_mix():

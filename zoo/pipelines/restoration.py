@@ -31,13 +31,20 @@ ESTIMATE_MIN_SIZE = 32
 # A learned strength estimator (denoise-real) reads a central crop of at most this many pixels a side: its 8x8-block
 # statistics settle well before that, and a 12-megapixel photo costs no more than a 512x512 one.
 STRENGTH_CROP = 512
+# JPEG compresses 8x8 blocks counted from the image's top-left corner. The strength estimator (and the denoiser) learnt
+# blocking on patches cut on that grid: a square read off the grid sees no blocks (on kodak24 at jpeg q20 a crop
+# shifted by 4 pixels reads 0.1 where the grid-aligned one reads 12.2; the true RMS error is 11.8), so the squares it
+# reads start on it.
+JPEG_BLOCK = 8
 
 
-def tile_grid(height: int, width: int, tile: int) -> list[tuple[int, int]]:
+def tile_grid(height: int, width: int, tile: int, align: int = 1) -> list[tuple[int, int]]:
     """Top-left corners of the whole ``tile`` x ``tile`` squares that fit a ``height`` x ``width`` area, as a grid
-    centred in it (the leftover rows and columns split between the sides); empty when a side is under ``tile``."""
+    centred in it (the leftover rows and columns split between the sides, the first corner moved up and left to a
+    multiple of ``align``); empty when a side is under ``tile``."""
     rows, cols = height // tile, width // tile
     top, left = (height - rows * tile) // 2, (width - cols * tile) // 2
+    top, left = top - top % align, left - left % align
     return [(top + i * tile, left + j * tile) for i in range(rows) for j in range(cols)]
 
 
@@ -196,12 +203,14 @@ class DenoisePipeline(Pipeline):
     def strength_readings(self, array: np.ndarray, tile: int | None = None) -> np.ndarray:
         """The learned estimator's readings (0-255 scale) of a float [0, 1] array's central crop of at most
         ``STRENGTH_CROP`` pixels a side: one per ``tile`` x ``tile`` square of a centred grid, or one for the crop
-        read whole (no ``tile``, or a crop smaller than one square)."""
+        read whole (no ``tile``, or a crop smaller than one square). The crop and the squares start on the JPEG block
+        grid (``JPEG_BLOCK``)."""
         height, width = array.shape[:2]
         crop_h, crop_w = min(height, STRENGTH_CROP), min(width, STRENGTH_CROP)
         top, left = (height - crop_h) // 2, (width - crop_w) // 2
+        top, left = top - top % JPEG_BLOCK, left - left % JPEG_BLOCK
         crop = array[top : top + crop_h, left : left + crop_w]
-        corners = tile_grid(crop_h, crop_w, tile) if tile else []
+        corners = tile_grid(crop_h, crop_w, tile, JPEG_BLOCK) if tile else []
         squares = [crop[y : y + tile, x : x + tile] for y, x in corners] or [crop]
         batch = torch.cat([to_tensor(square, self.device) for square in squares])
         return self.models["estimator"](batch.float()).double().cpu().numpy() * 255.0
@@ -210,12 +219,11 @@ class DenoisePipeline(Pipeline):
         """The level blind mode uses for a float [0, 1] array: ``estimate_noise_level``, or for a model with a learned
         estimator (``denoise-real``) the root mean square of its ``strength_readings``.
 
-        With ``options["strength_tile"]`` (off for the published denoise-real: it lost 0.6 dB on kodak24 jpeg q20;
-        docs/EVALUATION.md) the crop is read square by square and
-        the RMS of the readings is the RMS error over the grid, as each reading is the RMS error the estimator was
-        trained to give for a patch of that size. Read whole, a larger crop is pooled differently from anything seen
-        in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and 0.85 of the true RMS
-        error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``)."""
+        With ``options["strength_tile"]`` (128 for the published denoise-real; docs/EVALUATION.md) the crop is read
+        square by square and the RMS of the readings is the RMS error over the grid, as each reading is the RMS error
+        the estimator was trained to give for a patch of that size. Read whole, a larger crop is pooled differently
+        from anything seen in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and
+        0.85 of the true RMS error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``)."""
         if not self.learned_strength:
             return estimate_noise_level(array, self.max_sigma)
         readings = self.strength_readings(array, int(self.options.get("strength_tile") or 0))
