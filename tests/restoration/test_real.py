@@ -97,6 +97,45 @@ def test_blind_mode_reads_on_the_jpeg_block_grid(monkeypatch):
     np.testing.assert_array_equal(seen[-1][5].permute(1, 2, 0).numpy(), expected[128:256, 128:256])
 
 
+def test_jpeg_grid_offset_finds_where_the_blocks_start():
+    from zoo.degradations import jpeg
+    from zoo.pipelines.restoration import jpeg_grid_offset
+
+    clean = photo(200, 240, seed=3) / 255.0
+    blocky = jpeg(clean, 20)
+    assert jpeg_grid_offset(blocky) == (0, 0)  # JPEG'd as it is: the grid starts at the corner
+    assert jpeg_grid_offset(blocky[3:, 5:]) == (5, 3)  # cropped: boundaries at rows 5 + 8k, columns 3 + 8k
+    assert jpeg_grid_offset(blocky[8:, 1:, 0]) == (0, 7)  # gray, a whole block off the rows
+    assert jpeg_grid_offset(clean[3:, 5:]) == (0, 0)  # no blocks: no phase
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.08, clean.shape), 0, 1)
+    assert jpeg_grid_offset(noisy[3:, 5:]) == (0, 0)
+    assert jpeg_grid_offset(blocky[:12, 5:]) == (0, 3)  # too few rows to tell
+
+
+def test_denoise_real_runs_on_the_jpeg_grid_of_a_cropped_jpeg(monkeypatch):
+    import zoo.pipelines.restoration as restoration
+
+    pipe = real_denoiser()
+    seen, levels = [], []
+    run = restoration.run_in_tiles
+    monkeypatch.setattr(restoration, "run_in_tiles", lambda fn, x, **kw: seen.append(x.shape[-2:]) or run(fn, x, **kw))
+    monkeypatch.setattr(restoration, "jpeg_grid_offset", lambda array: (5, 3))
+    monkeypatch.setattr(pipe, "blind_level", lambda array: levels.append(array.shape) or 10.0)
+    array = photo(40, 56, seed=1) / np.float32(255.0)
+    out = pipe.denoise_array(array, None)
+    assert levels == [(40, 56, 3)]  # the strength is read from the image as given (as estimate_sigma reads it) ...
+    assert seen == [(43, 61)]  # ... the network sees it padded up and left by 3 and 5: the grid starts at 0
+    monkeypatch.setattr(restoration, "jpeg_grid_offset", lambda array: (0, 0))
+    assert pipe.denoise_array(array, None).shape == array.shape and seen[-1] == (40, 56)
+    np.testing.assert_allclose(out, run_padded_reference(pipe, array, (3, 5)), atol=1e-6)
+
+
+def run_padded_reference(pipe, array: np.ndarray, pad: tuple[int, int]) -> np.ndarray:
+    """The known-level output of the image padded (mirrored) up and left, cut back to the image."""
+    padded = np.pad(array, ((pad[0], 0), (pad[1], 0), (0, 0)), "reflect")
+    return pipe.denoise_array(padded, 10.0)[pad[0] :, pad[1] :]
+
+
 def test_degraded_patches_are_deterministic_and_report_their_strength(data_root):
     from zoo.data import DegradedPatchDataset, ImagePatchDataset
 
