@@ -5,6 +5,9 @@ None of these needs retraining: they are pipeline options that ``--eval-only`` a
     PYTHONPATH=. .venv/bin/python tools/probes/colorize_decoding.py outputs/colorize-hints/final \\
         T=0.38 T=0.62,up=guided T=0.62,spread=0.1:0.1:0.3
 
+``--set=bsds500/test`` scores another held-out set instead (the colourisers train on bsds500/train; never name a
+test set of the protocol here: kodak24, cbsd68, sun_hays80).
+
 A setting is comma-separated ``T=<temperature>``, ``sat=<saturation>``, ``up=<bicubic|guided>``,
 ``guide=<radius>:<eps>``, ``spread=<reach>:<tone>:<prior>``; the rest stay at the model's own options. Per setting
 it prints the validation numbers (PSNR, gain over gray, colourfulness ratio, hue spread ratio, ab AuC) and, for a
@@ -59,11 +62,15 @@ def hinted_psnr(pipe, photos) -> float:
 
 
 def main(argv: list[str]) -> None:
+    held_out = next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--set=")), "imagenet-sample/val")
+    argv = [arg for arg in argv if not arg.startswith("--set=")]
+    if held_out.split("/")[0] in ("kodak24", "cbsd68", "sun_hays80"):
+        raise SystemExit(f"{held_out} is a test set: decoding is chosen on held-out photos only")
     folder, settings = argv[0], argv[1:] or [""]
     pipe = zoo.load(folder)
     base = dict(pipe.options)
-    photos = load_photos(resolve_datasets("imagenet-sample/val"), 100_000)  # full size, as a visitor's photo
-    print(f"{folder}: {len(photos)} imagenet-sample/val photos at full size; options {base}")
+    photos = load_photos(resolve_datasets(held_out), 100_000)  # full size, as a visitor's photo
+    print(f"{folder}: {len(photos)} {held_out} photos at full size; options {base}")
     for setting in settings:
         apply(pipe, setting, base)
         scores = colorize_validation(pipe, photos)

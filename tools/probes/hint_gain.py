@@ -4,7 +4,10 @@
     PYTHONPATH=. .venv/bin/python tools/probes/hint_gain.py colorize-hints kodak24
 
 2026-12-05, colorize-hints as published: kodak24 22.79 -> 24.37 dB (+1.58), 6 of 24 photos worse (kodim22 -3.7,
-kodim11 -1.8); the model's hint spread off (``--no-spread``): +1.68.
+kodim11 -1.8); the model's hint spread off (``--no-spread``): +1.68. 2026-12-06, saturation 0.77: 22.42 -> 24.12 dB
+(+1.70), 5 of 24 worse. What goes wrong, seen on strips of kodim22 and kodim11: one hint on a small red patch (a barn's
+reflection, a boat's hull) turns the whole water below it red; the network spreads a hint over every pixel of a
+similar lightness it reaches.
 """
 
 from __future__ import annotations
