@@ -101,6 +101,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "training patch size) and takes their RMS (pipeline option strength_tile; 0: the crop read whole)",
     )
     parser.add_argument(
+        "--strength-pooling",
+        choices=["rms", "geometric"],
+        default="rms",
+        help="decoding, with --strength-tile: the squares' RMS as it is, or its geometric mean with the crop read "
+        "whole (pipeline option strength_pooling)",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -275,9 +282,12 @@ class DenoiseTask(engine.Task):
         return DenoisePipeline(models, options={**options, **self.decoding()})
 
     def decoding(self) -> dict:
-        """``--strength-tile`` as the pipeline option ``strength_tile`` (left out when off, so older models keep
-        their pipeline.json)."""
-        return {"strength_tile": self.args.strength_tile} if self.real and self.args.strength_tile else {}
+        """``--strength-tile`` and ``--strength-pooling`` as the pipeline options ``strength_tile`` and
+        ``strength_pooling`` (left out when off, so older models keep their pipeline.json)."""
+        if not (self.real and self.args.strength_tile):
+            return {}
+        pooling = {"strength_pooling": "geometric"} if self.args.strength_pooling == "geometric" else {}
+        return {"strength_tile": self.args.strength_tile, **pooling}
 
     def card_info(self):
         a = self.args

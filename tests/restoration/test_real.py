@@ -73,6 +73,11 @@ def test_blind_mode_reads_squares_of_the_training_size_and_takes_their_rms(monke
     assert seen == [(6, 3, 16, 16)]  # one batch of every square, each read on its own
     assert level == pytest.approx(255 * float(levels.square().mean().sqrt()), rel=1e-5)  # their RMS, not the mean
     assert level != pytest.approx(255 * float(levels.mean()), rel=1e-3)
+    pipe.options["strength_pooling"] = "geometric"  # with the crop read whole (the fake's 0.25)
+    squares_rms = float(levels.square().mean().sqrt())
+    assert pipe.estimate_sigma(image) == pytest.approx(255 * (squares_rms * 0.25) ** 0.5, rel=1e-5)
+    assert seen[1:] == [(6, 3, 16, 16), (1, 3, 40, 56)]
+    del pipe.options["strength_pooling"]
     seen.clear()
     assert pipe.estimate_sigma(Image.fromarray(photo(12, 56, seed=4))) == pytest.approx(255 * 0.25)
     assert seen == [(1, 3, 12, 56)]  # smaller than a square: read whole
@@ -321,8 +326,9 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
     assert after.models["estimator"].config.pooling == "attention"
     assert "strength_tile" not in after.options  # blind mode reads the crop whole unless the recipe says otherwise
     third = run("denoise", tmp_path / "third", data_root, *tiny, "--init-from", str(first), "--estimator-only",
-                "--strength-tile", "16")  # fmt: skip
+                "--strength-tile", "16", "--strength-pooling", "geometric")  # fmt: skip
     assert zoo.load(third).options["strength_tile"] == 16
+    assert zoo.load(third).options["strength_pooling"] == "geometric"
 
 
 def test_mix_weights_reweight_the_training_mix():

@@ -11,6 +11,10 @@ squares RMS 32.77 (0.96); mixed: 27.99 (0.85) -> 28.52 (0.97); jpeg q10: 26.79 (
 is the one kind read better whole: 29.71 (1.05) -> 29.52 (1.12).
 2026-12-06, squares on the JPEG block grid (``imagenet-sample/val 1``, 44 photos): whole 29.25, squares RMS 29.33,
 true level 29.46; the protocol's white-noise check still keeps the whole reading (docs/EVALUATION.md).
+2026-12-06, with the geometric mean of whole and squares RMS (``strength_pooling: "geometric"``) and the white-noise
+check (sigma 25, not in the mean): mean over the 8 kinds bsds500/test 29.90, imagenet-sample/val 29.31; white noise
+whole 30.97 / 30.79, squares RMS 30.84 / 30.69, geometric 30.95 / 30.75. On the protocol the geometric mean put
+cbsd68 white noise 0.31 dB under denoise-color (the issue allows 0.3), so the published model reads whole.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ import numpy as np
 import zoo
 from zoo.data import dataset_dir, list_images
 from zoo.metrics import psnr
+from zoo.noise import add_gaussian_noise
 from zoo.protocols.realworld.measure import DENOISE_KINDS, degrade_for_test
 from zoo.protocols.restoration.measure import _load_uint8, _quantize
 
 TILE = 128
+WHITE = "white noise 25"  # the white-noise check (docs/EVALUATION.md), not in the mean over kinds
 
 
 def main(argv: list[str]) -> None:
@@ -34,18 +40,22 @@ def main(argv: list[str]) -> None:
     pipe.options.pop("strength_tile", None)  # blind_level reads the crop whole
     files = list_images(dataset_dir(name, None))[::stride]
     totals: dict[str, list[float]] = {}
-    for kind in DENOISE_KINDS:
+    for kind in [*DENOISE_KINDS, WHITE]:
         scores: dict[str, list[float]] = {}
         ratios: dict[str, list[float]] = {}
         for path in files:
             clean = _load_uint8(path, 3)
-            degraded = degrade_for_test(clean, kind, path.name)
-            array = degraded.astype(np.float32) / 255.0
-            true = float(np.sqrt(np.mean((degraded.astype(np.float64) - clean) ** 2)))
+            if kind == WHITE:  # as the white-noise check: float noisy images, seed 0
+                array = add_gaussian_noise(clean.astype(np.float32) / 255.0, 25, seed=0).astype(np.float32)
+            else:
+                array = degrade_for_test(clean, kind, path.name).astype(np.float32) / 255.0
+            true = float(np.sqrt(np.mean((array.astype(np.float64) * 255.0 - clean) ** 2)))
             squares = pipe.strength_readings(array, TILE)
+            whole, square_rms = pipe.blind_level(array), float(np.sqrt(np.mean(squares**2)))
             levels = {
-                "whole": pipe.blind_level(array),
-                "squares RMS": float(np.sqrt(np.mean(squares**2))),
+                "whole": whole,
+                "squares RMS": square_rms,
+                "geometric": float(np.sqrt(whole * square_rms)),
                 "squares mean": float(squares.mean()),
                 "true": true,
             }
@@ -54,9 +64,10 @@ def main(argv: list[str]) -> None:
                 ratios.setdefault(method, []).append(level / max(true, 1e-6))
                 scores.setdefault(method, []).append(psnr(clean, _quantize(pipe.denoise_array(array, level))))
         for method, values in scores.items():
-            totals.setdefault(method, []).append(float(np.mean(values)))
+            if kind != WHITE:
+                totals.setdefault(method, []).append(float(np.mean(values)))
         print(f"{kind:20s} " + "  ".join(f"{m} {np.mean(v):.2f} ({np.mean(ratios[m]):.2f})" for m, v in scores.items()))
-    print("mean over kinds: " + "  ".join(f"{m} {np.mean(v):.2f}" for m, v in totals.items()))
+    print("mean over the 8 kinds: " + "  ".join(f"{m} {np.mean(v):.2f}" for m, v in totals.items()))
 
 
 if __name__ == "__main__":

@@ -259,15 +259,19 @@ class DenoisePipeline(Pipeline):
         """The level blind mode uses for a float [0, 1] array: ``estimate_noise_level``, or for a model with a learned
         estimator (``denoise-real``) the root mean square of its ``strength_readings``.
 
-        With ``options["strength_tile"]`` (128 for the published denoise-real; docs/EVALUATION.md) the crop is read
+        With ``options["strength_tile"]`` (off for the published denoise-real; docs/EVALUATION.md) the crop is read
         square by square and the RMS of the readings is the RMS error over the grid, as each reading is the RMS error
         the estimator was trained to give for a patch of that size. Read whole, a larger crop is pooled differently
         from anything seen in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and
-        0.85 of the true RMS error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``)."""
+        0.85 of the true RMS error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``).
+        Square by square over-reads white and correlated noise a little, where the whole reading is the better one;
+        ``options["strength_pooling"] = "geometric"`` takes the geometric mean of the two."""
         if not self.learned_strength:
             return estimate_noise_level(array, self.max_sigma)
-        readings = self.strength_readings(array, int(self.options.get("strength_tile") or 0))
-        level = float(np.sqrt(np.mean(np.square(readings))))
+        tile = int(self.options.get("strength_tile") or 0)
+        level = float(np.sqrt(np.mean(np.square(self.strength_readings(array, tile)))))
+        if tile and self.options.get("strength_pooling") == "geometric":
+            level = float(np.sqrt(level * max(float(self.strength_readings(array)[0]), 0.0)))
         return float(min(max(level, 0.0), self.max_sigma))
 
     @torch.no_grad()
