@@ -57,10 +57,10 @@ def jpeg_grid_offset(array: np.ndarray) -> tuple[int, int]:
     boundaries at rows ``rows + 8k``, columns ``cols + 8k``), found as the phase of the largest mean step between
     neighbouring pixels. A photo JPEG'd as it is gives (0, 0); a crop or screenshot of one usually does not. A side
     without a clear phase (no blocking; under ``GRID_MIN`` pixels) gives 0."""
-    gray = array.mean(axis=2) if array.ndim == 3 else array
-    height, width = gray.shape
+    height, width = array.shape[:2]
     top, left = (max(height - GRID_CROP, 0) // 2) // JPEG_BLOCK, (max(width - GRID_CROP, 0) // 2) // JPEG_BLOCK
-    gray = gray[top * JPEG_BLOCK : top * JPEG_BLOCK + GRID_CROP, left * JPEG_BLOCK : left * JPEG_BLOCK + GRID_CROP]
+    crop = array[top * JPEG_BLOCK : top * JPEG_BLOCK + GRID_CROP, left * JPEG_BLOCK : left * JPEG_BLOCK + GRID_CROP]
+    gray = crop.mean(axis=2) if crop.ndim == 3 else crop  # the crop only: a 12-megapixel photo's mean took 0.17 s
 
     def phase(steps: np.ndarray) -> int:  # steps[i]: mean step between pixel i and i + 1 along one axis
         if steps.size < GRID_MIN:
