@@ -108,6 +108,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "whole (pipeline option strength_pooling)",
     )
     parser.add_argument(
+        "--self-ensemble",
+        action="store_true",
+        help="decoding, with --degradations real: also denoise the transposed image and average the two (pipeline "
+        "option self_ensemble; twice the time)",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -282,12 +288,17 @@ class DenoiseTask(engine.Task):
         return DenoisePipeline(models, options={**options, **self.decoding()})
 
     def decoding(self) -> dict:
-        """``--strength-tile`` and ``--strength-pooling`` as the pipeline options ``strength_tile`` and
-        ``strength_pooling`` (left out when off, so older models keep their pipeline.json)."""
-        if not (self.real and self.args.strength_tile):
+        """``--strength-tile``, ``--strength-pooling`` and ``--self-ensemble`` as the pipeline options
+        ``strength_tile``, ``strength_pooling`` and ``self_ensemble`` (left out when off, so older models keep their
+        pipeline.json)."""
+        if not self.real:
             return {}
-        pooling = {"strength_pooling": "geometric"} if self.args.strength_pooling == "geometric" else {}
-        return {"strength_tile": self.args.strength_tile, **pooling}
+        options = {"self_ensemble": True} if self.args.self_ensemble else {}
+        if self.args.strength_tile:
+            options["strength_tile"] = self.args.strength_tile
+            if self.args.strength_pooling == "geometric":
+                options["strength_pooling"] = "geometric"
+        return options
 
     def card_info(self):
         a = self.args

@@ -135,6 +135,27 @@ def test_denoise_real_runs_on_the_jpeg_grid_of_a_cropped_jpeg(monkeypatch):
     np.testing.assert_allclose(out, run_padded_reference(pipe, array, (3, 5)), atol=1e-6)
 
 
+def test_self_ensemble_averages_the_image_and_its_transpose(monkeypatch):
+    import zoo.pipelines.restoration as restoration
+
+    monkeypatch.setattr(restoration, "jpeg_grid_offset", lambda array: (0, 0))
+    pipe = real_denoiser()
+    with torch.no_grad():  # outputs inside [0, 1], so clipping each view or their average is the same
+        [m for m in pipe.models["model"].modules() if isinstance(m, torch.nn.Conv2d)][-1].weight.mul_(0.05)
+    pipe.options["tile"] = 24  # tile by tile, so progress is reported
+    array = photo(40, 56, seed=2) / np.float32(255.0)
+    plain = pipe.denoise_array(array, 10.0)
+    transposed = pipe.denoise_array(np.ascontiguousarray(array.transpose(1, 0, 2)), 10.0).transpose(1, 0, 2)
+    assert np.abs(plain - transposed).max() > 1e-3  # the network alone is not symmetric: the average differs
+    pipe.options["self_ensemble"] = True
+    done = []
+    both = pipe.denoise_array(array, 10.0, progress=done.append)
+    assert both.shape == array.shape and done[-1] == pytest.approx(1.0) and done == sorted(done)
+    inside = (plain > 0) & (plain < 1) & (transposed > 0) & (transposed < 1)  # each output is clipped on its own
+    assert inside.mean() > 0.5
+    np.testing.assert_allclose(both[inside], ((plain + transposed) / 2)[inside], atol=1e-5)
+
+
 def run_padded_reference(pipe, array: np.ndarray, pad: tuple[int, int]) -> np.ndarray:
     """The known-level output of the image padded (mirrored) up and left, cut back to the image."""
     padded = np.pad(array, ((pad[0], 0), (pad[1], 0), (0, 0)), "reflect")
@@ -326,9 +347,11 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
     assert after.models["estimator"].config.pooling == "attention"
     assert "strength_tile" not in after.options  # blind mode reads the crop whole unless the recipe says otherwise
     third = run("denoise", tmp_path / "third", data_root, *tiny, "--init-from", str(first), "--estimator-only",
-                "--strength-tile", "16", "--strength-pooling", "geometric")  # fmt: skip
+                "--strength-tile", "16", "--strength-pooling", "geometric", "--self-ensemble")  # fmt: skip
     assert zoo.load(third).options["strength_tile"] == 16
     assert zoo.load(third).options["strength_pooling"] == "geometric"
+    assert zoo.load(third).options["self_ensemble"] is True
+    assert "self_ensemble" not in after.options
 
 
 def test_mix_weights_reweight_the_training_mix():

@@ -189,7 +189,8 @@ class DenoisePipeline(Pipeline):
     network's multiple and cropped back. Images larger than ``options["tile"]`` (512) pixels a side run tile by tile,
     each tile with ``options["margin"]`` pixels of context (default: the network's receptive radius), so memory stays
     bounded (a 4000x3000 photo needs well under 2 GB) and the result equals whole-image inference. The digit model
-    (``options["image_size"]``) resizes to its fixed input size and back.
+    (``options["image_size"]``) resizes to its fixed input size and back. With ``options["self_ensemble"]``
+    (denoise-real) the network also runs on the transposed image and the two outputs are averaged (twice the time).
 
     >>> pipe = zoo.load("denoise-gray")  # doctest: +SKIP
     >>> clean = pipe(Image.open("noisy.png"), sigma=25)  # doctest: +SKIP
@@ -259,13 +260,13 @@ class DenoisePipeline(Pipeline):
         """The level blind mode uses for a float [0, 1] array: ``estimate_noise_level``, or for a model with a learned
         estimator (``denoise-real``) the root mean square of its ``strength_readings``.
 
-        With ``options["strength_tile"]`` (off for the published denoise-real; docs/EVALUATION.md) the crop is read
+        With ``options["strength_tile"]`` (128 for the published denoise-real; docs/EVALUATION.md) the crop is read
         square by square and the RMS of the readings is the RMS error over the grid, as each reading is the RMS error
         the estimator was trained to give for a patch of that size. Read whole, a larger crop is pooled differently
         from anything seen in training and under-reads signal-dependent and mixed damage (on bsds500/test: 0.83 and
         0.85 of the true RMS error, against 0.96 and 0.97 square by square; ``tools/probes/strength_pooling.py``).
         Square by square over-reads white and correlated noise a little, where the whole reading is the better one;
-        ``options["strength_pooling"] = "geometric"`` takes the geometric mean of the two."""
+        ``options["strength_pooling"] = "geometric"`` (published) takes the geometric mean of the two."""
         if not self.learned_strength:
             return estimate_noise_level(array, self.max_sigma)
         tile = int(self.options.get("strength_tile") or 0)
@@ -302,16 +303,26 @@ class DenoisePipeline(Pipeline):
         def apply(t: torch.Tensor) -> torch.Tensor:
             return net(t, level.expand(t.shape[0]))
 
-        with self.autocast():
-            out = run_in_tiles(
+        # self-ensemble (options["self_ensemble"]): also run the transposed image and average; a transpose keeps an
+        # 8x8 JPEG grid that starts at the corner on the grid, where a flip would move it
+        views = 2 if self.options.get("self_ensemble") else 1
+
+        def tiles(t: torch.Tensor, view: int) -> torch.Tensor:
+            share = None if progress is None else (lambda done: progress((view + done) / views))
+            return run_in_tiles(
                 apply,
-                x,
+                t,
                 tile=int(self.options.get("tile", 512)),
                 margin=int(self.options.get("margin", receptive_radius(net))),
                 multiple=int(getattr(net, "required_multiple", 1)),
-                progress=progress,
-            )
-        return to_numpy(out[..., shift[0] :, shift[1] :].float().clamp(0, 1))
+                progress=share,
+            ).float()
+
+        with self.autocast():
+            out = tiles(x, 0)
+            if views == 2:
+                out = (out + tiles(x.transpose(-1, -2).contiguous(), 1).transpose(-1, -2)) / 2
+        return to_numpy(out[..., shift[0] :, shift[1] :].clamp(0, 1))
 
     def __call__(self, image: Any, sigma: float | None = None, progress=None, prepare: bool = True) -> Image.Image:
         """``progress(fraction)``, when given, is called as the tiles of a large image are done (0 to 1). A digit
