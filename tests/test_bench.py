@@ -1,9 +1,11 @@
 """The benchmark command itself works (quick mode on a tiny published checkpoint); no timing is asserted."""
 
+import dataclasses
 import json
 
 import pytest
 
+import zoo
 from tests.conftest import build_tiny_checkpoint
 from tools import bench
 from zoo import registry
@@ -193,3 +195,32 @@ def test_app_measures_are_rendered_under_app():
     assert "app / pipe the ratio of the medians" in app  # an older row, measured before the paired ratios
     results["app_visitors"]["overhead"]["rows"]["denoise-color"]["ratio_of"] = "pairs"
     assert "app / pipe the median of each call's ratio" in bench.markdown(results, "python -m tools.bench")
+
+
+def test_report_marks_rows_measured_before_a_republication(isolated_zoo, tmp_path, monkeypatch):
+    folder = build_tiny_checkpoint(tmp_path / "tiny")
+    publish_to_mirror(folder, "imagezoo/vae-mnist")
+    hashes = file_hashes(folder)
+    registry.update_entry("vae-mnist", files=hashes)
+    entry = next(e for e in zoo.list_models() if e.name == "vae-mnist")
+    measured = bench.publication(entry)
+    recarded = {**hashes, "README.md": "0" * 64}  # a re-rendered card is the same publication
+    assert bench.publication(dataclasses.replace(entry, files=recarded)) == measured
+    machine = bench.machine_info()
+    results = {"machine": machine, "quick": True, "peers": {}, "app_cold_start": {},
+               "models": {"vae-mnist": {"task": "vae", "speed": {}, "publication": measured},
+                          "older-row": {"task": "vae", "speed": {}}}}  # fmt: skip
+    out = tmp_path / "bench"
+    out.mkdir()
+    (out / "results.json").write_text(json.dumps(results))
+    assert bench.stale_models(results) == []
+    assert "Measured before a republication" not in bench.markdown(results, "python -m tools.bench --quick")
+
+    weights = next(path for path in hashes if path.endswith(".safetensors"))
+    registry.update_entry("vae-mnist", files={**hashes, weights: "f" * 64})  # republished weights
+    assert bench.stale_models(results) == ["vae-mnist"]  # a row without a fingerprint is not judged
+    assert bench.main(["--report", "--out", str(out)]) == 0  # measures nothing
+    report = (out / "BENCHMARKS.md").read_text()
+    assert "**Measured before a republication**" in report and "--models vae-mnist --update" in report
+    assert json.loads((out / "results.json").read_text()) == results
+    assert bench.main(["--report", "--out", str(tmp_path / "empty")]) == 2

@@ -4,6 +4,7 @@
     python -m tools.bench --quick         # small subsets (1-2 minutes), used by the tests
     python -m tools.bench --models vae-mnist,denoise-gray --out /tmp/bench
     python -m tools.bench --models denoise-gray --update   # re-measure one republished model in the full report
+    python -m tools.bench --report        # measure nothing: rewrite BENCHMARKS.md from benchmarks/results.json
 
 Quality comes from the same protocols as the model cards (zoo.protocols). Speed is measured in a fresh child
 process per model (so peak memory is that model's alone): load time from the local mirror, latency per call at
@@ -13,13 +14,15 @@ for the denoisers and the colouriser, one 4000x3000 photo: the ~2 GB memory boun
 Ratios against the peer measured in the same run are the headline; absolute times hold for the machine printed.
 ``--update`` re-measures only ``--models`` (plus the app's cold start, and the peers when a named model has one) and
 merges them into the existing ``results.json`` of the same machine; the report lists every run that contributed and
-what it measured.
+what it measured. Each row records the publication it measured (``publication``: the catalog hashes of the model's
+pipeline.json and weights); the report names the rows whose model has been republished since.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -271,6 +274,24 @@ class BenchError(Exception):
     """A benchmark request that cannot be honoured (e.g. --update with nothing to update)."""
 
 
+def publication(entry: Any) -> str:
+    """A fingerprint of what a published model computes: the sha256 (16 hex digits) of its catalog file hashes less
+    the card, its images and checksums.json, which every evaluation rewrites. A republished network or decoding
+    (pipeline.json, weights, golden output) changes it; a re-rendered card does not."""
+    kept = sorted((path, digest) for path, digest in entry.files.items()
+                  if path not in ("README.md", "checksums.json") and not path.startswith("images/"))  # fmt: skip
+    return hashlib.sha256(json.dumps(kept).encode("utf-8")).hexdigest()[:16]
+
+
+def stale_models(results: dict[str, Any]) -> list[str]:
+    """The models whose row was measured for another publication than the catalog's (rows recorded with one)."""
+    import zoo
+
+    current = {entry.name: publication(entry) for entry in zoo.list_models()}
+    return [name for name, row in results["models"].items()
+            if row.get("publication") and name in current and row["publication"] != current[name]]  # fmt: skip
+
+
 def previous_results(out: Path, quick: bool) -> dict[str, Any]:
     """The results.json that ``--update`` merges into; it must come from this machine and the same mode."""
     path = out / "results.json"
@@ -327,7 +348,7 @@ def run(
     results: dict[str, Any] = {"machine": machine_info(), "quick": quick, "models": {}}
     results["runs"] = [{"command": command, "date": stamp, "models": [e.name for e in entries] if models else "all"}]
     for entry in entries:
-        row: dict[str, Any] = {"task": entry.task}
+        row: dict[str, Any] = {"task": entry.task, "publication": publication(entry)}
         started = time.perf_counter()
         try:
             pipe = zoo.load(entry.name)
@@ -422,9 +443,17 @@ def markdown(results: dict[str, Any], command: str) -> str:
              f"Python {m['python']}{', GPU ' + m['gpu'] if m.get('gpu') else ''}."
              + (" **Quick mode: small subsets, not comparable with published tables.**" if results["quick"] else ""),
              "", "## Quality (beside each model's baseline and peer)", ""]  # fmt: skip
+    stale = stale_models(results)
+    if stale:
+        lines += [f"**Measured before a republication** (pipeline.json or weights changed since): {', '.join(stale)}. "
+                  "Their rows, quality and speed, describe the earlier publication; the card has the current "
+                  f"quality, and `python -m tools.bench --models {','.join(stale)} --update` on this machine "
+                  "re-measures them.", ""]  # fmt: skip
     for name, row in results["models"].items():
         lines.append(f"### {name} ({row['task']})")
         lines.append("")
+        if name in stale:
+            lines += ["_Measured before this model's republication: see the note above._", ""]
         if "quality" in row:
             lines += [eval_table(records_from_json(row["quality"])), "", row.get("quality_notes", ""), ""]
         else:
@@ -497,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--update", action="store_true", help="re-measure only --models and merge them into the existing results"
     )
+    parser.add_argument(
+        "--report", action="store_true", help="measure nothing: rewrite the report from the existing results.json"
+    )
     parser.add_argument("--speed-child", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="256,512", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=10, help=argparse.SUPPRESS)
@@ -518,7 +550,12 @@ def main(argv: list[str] | None = None) -> int:
         + (" --update" if args.update else "")
     )
     try:
-        results = run(models, args.quick, out, command, update=args.update)
+        if args.report:
+            if not (out / "results.json").is_file():
+                raise BenchError(f"--report needs an earlier run's {out / 'results.json'}")
+            results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        else:
+            results = run(models, args.quick, out, command, update=args.update)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
