@@ -202,7 +202,11 @@ def test_denoise_real_smoke_run(data_root, tmp_path, no_bm3d, monkeypatch):
 def test_denoise_real_protocol_rows(data_root, no_bm3d):
     from zoo.protocols.realworld import DENOISE_KINDS, degrade_for_test, evaluate_denoise_real
 
-    records, _, _ = evaluate_denoise_real(real_denoiser(), data_dir=str(data_root), limit=1)
+    pipe = real_denoiser()
+    pipe.options.update(strength_tile=16, strength_pooling="geometric", self_ensemble=True)
+    records, notes, _ = evaluate_denoise_real(pipe, data_dir=str(data_root), limit=1)
+    assert pipe.blind_description() in notes  # the card says how blind mode ran
+    assert "16x16 squares and whole" in notes and "transposed image" in notes
     kinds = {r.config for r in records if r.method == "this model" and r.metric == "PSNR"}
     assert set(DENOISE_KINDS) <= kinds
     assert {r.method for r in records} >= {"this model", "degraded input"}

@@ -233,6 +233,23 @@ class DenoisePipeline(Pipeline):
         instead of the white-noise estimator, and ``sigma`` means the effective strength (RMS error, 0-255)."""
         return "estimator" in self.models
 
+    def blind_description(self) -> str:
+        """One sentence on how blind mode runs, from the pipeline options (for the model card)."""
+        if not self.learned_strength:
+            return "Blind mode estimates the white-noise level from weak-texture patches (`estimate_noise_level`)."
+        tile = int(self.options.get("strength_tile") or 0)
+        crop = f"the learned estimator reads the central crop (at most {STRENGTH_CROP} pixels a side, on the JPEG grid)"
+        if not tile:
+            reading = f"{crop} whole"
+        elif self.options.get("strength_pooling") == "geometric":
+            reading = (f"{crop} in {tile}x{tile} squares and whole, and takes the geometric mean of the squares' RMS "
+                       "and the whole reading")  # fmt: skip
+        else:
+            reading = f"{crop} in {tile}x{tile} squares and takes their RMS"
+        ensemble = ("; the network also runs on the transposed image and the two outputs are averaged "
+                    "(self-ensemble)") if self.options.get("self_ensemble") else ""  # fmt: skip
+        return f"Blind mode (the app's default): {reading}{ensemble}."
+
     def estimate_sigma(self, image: Any) -> float:
         """Blind noise-level (or, for ``denoise-real``, strength) estimate on the 0-255 scale, clamped to the
         model's range."""

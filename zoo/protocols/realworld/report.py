@@ -38,6 +38,7 @@ def denoise_real_notes(
     estimated: list[float],
     awgn: list[str],
     missing: list[str],
+    blind: str = "",
 ) -> str:
     rows = []
     for name in counts:
@@ -53,7 +54,7 @@ def denoise_real_notes(
         "Protocol (docs/EVALUATION.md, real-world denoising): clean test photos degraded by `zoo.degradations` with "
         "fixed parameters per kind and a fixed seed per (kind, image) (`zoo.protocols.realworld.DENOISE_KINDS`); "
         "every method gets the same 8-bit degraded image and runs blind (no noise level given); PSNR / SSIM on RGB "
-        f"against the clean photo. Images: {_counts(counts, strides)}.",
+        f"against the clean photo. Images: {_counts(counts, strides)}." + (f" {blind}" if blind else ""),
         table(["set", "kind", *[f"{m} PSNR / SSIM" for m in method_names]], rows),
     ]
     subsets = sorted({key[0] for key in scores if "/every-" in key[0]})
