@@ -4,6 +4,7 @@ true RMS error; per degradation kind of the real-world protocol, the level read 
 denoiser at that level. Run on a held-out set (bsds500/test, not a test set of the protocol):
 
     PYTHONPATH=. .venv/bin/python tools/probes/strength_pooling.py bsds500/test 4
+    PYTHONPATH=. .venv/bin/python tools/probes/strength_pooling.py bsds500/test 4 --self-ensemble   # twice as long
 
 2026-12-05 (every 4th of bsds500/test, 50 photos; level read / true in brackets), mean PSNR over the 8 kinds:
 whole 29.82, squares RMS 29.94, squares mean 29.93, true level 30.03. poisson-gaussian: whole 32.50 (0.83),
@@ -15,9 +16,10 @@ true level 29.46; the protocol's white-noise check still keeps the whole reading
 check (sigma 25, not in the mean): mean over the 8 kinds bsds500/test 29.90, imagenet-sample/val 29.31; white noise
 whole 30.97 / 30.79, squares RMS 30.84 / 30.69, geometric 30.95 / 30.75. On the protocol the geometric mean put
 cbsd68 white noise 0.31 dB under denoise-color (the issue allows 0.3), so the published model read whole.
-2026-12-06, evening: with the transpose self-ensemble (``self_ensemble``; +0.07 dB on white noise and
-poisson-gaussian, +0.04 at jpeg q20 on bsds500/test, one photo in 4) the geometric mean is published (white noise
-0.24 dB under denoise-color on the protocol); this probe sets the decoding itself, so it reads as before.
+2026-12-06, evening, with ``--self-ensemble`` (the denoiser also runs on the transposed image): mean over the 8 kinds
+whole 29.87, squares RMS 30.00, geometric 29.95, true level 30.08; white noise whole 31.05, squares RMS 30.92,
+geometric 31.03, true 31.17; jpeg q20 geometric 29.23, true 29.29. The geometric mean with the self-ensemble is
+published (cbsd68 white noise 0.24 dB under denoise-color on the protocol).
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ WHITE = "white noise 25"  # the white-noise check (docs/EVALUATION.md), not in t
 
 
 def main(argv: list[str]) -> None:
+    ensemble = "--self-ensemble" in argv  # the denoiser also runs on the transposed image (pipeline self_ensemble)
+    argv = [a for a in argv if a != "--self-ensemble"]
     name, stride = argv[0], int(argv[1]) if len(argv) > 1 else 1
     pipe = zoo.load("denoise-real")
     for option in ("strength_tile", "strength_pooling", "self_ensemble"):  # blind_level reads the crop whole
         pipe.options.pop(option, None)
+    pipe.options["self_ensemble"] = ensemble
     files = list_images(dataset_dir(name, None))[::stride]
     totals: dict[str, list[float]] = {}
     for kind in [*DENOISE_KINDS, WHITE]:

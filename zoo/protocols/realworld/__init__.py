@@ -154,7 +154,7 @@ def evaluate_denoise_real(
     notes = report.denoise_real_notes(
         scores, counts, MODEL_STRIDE, list(DENOISE_KINDS), [DEGRADED, *methods],
         peer=peer, version=bm3d_version(), estimated=estimated, awgn=awgn_rows, missing=missing,
-        blind=pipe.blind_description() if hasattr(pipe, "blind_description") else "",
+        blind=pipe.blind_description(),
     )  # fmt: skip
     images = []
     if figure:
