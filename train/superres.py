@@ -63,6 +63,23 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def deepen(donor: dict, num_blocks: int) -> tuple[dict, tuple[int, int] | None]:
+    """A SuperResNet state dict with fewer residual blocks than ``num_blocks`` -> the same state named for a
+    ``num_blocks`` network (its body's last convolution, ``body.<n>``, moves to ``body.<num_blocks>``) and the range of
+    the blocks it lacks, which ``build`` starts as the identity (last convolution zeroed): the deeper network then
+    computes exactly the donor's function before training (as when a trained model is grown, e.g. Net2Net).
+    A donor as deep or deeper comes back unchanged, with ``None``."""
+    blocks = {int(key.split(".")[1]) for key in donor if key.startswith("body.") and key.count(".") > 2}
+    have = len(blocks)
+    if not blocks or have >= num_blocks or blocks != set(range(have)):
+        return donor, None
+    prefix = f"body.{have}."
+    moved = {
+        (f"body.{num_blocks}." + key[len(prefix) :] if key.startswith(prefix) else key): v for key, v in donor.items()
+    }
+    return moved, (have, num_blocks)
+
+
 class SuperResTask(engine.Task):
     def build(self) -> None:
         from zoo.nets import SuperResNet
@@ -79,7 +96,18 @@ class SuperResTask(engine.Task):
             # The tail stays at zero, so the network still starts as exact bicubic upscaling.
             hint = "train that model first (e.g. --config superres-x2)"
             skip = () if a.init_tail else ("tail.",)
-            self.copied = engine.initialize_from(net, a.init_from, skip=skip, hint=hint)
+            self.deepened: tuple[int, int] | None = None
+
+            def adapt(donor: dict) -> dict:
+                donor, self.deepened = deepen(donor, a.num_blocks)
+                return donor
+
+            self.copied = engine.initialize_from(net, a.init_from, skip=skip, hint=hint, adapt=adapt)
+            if self.deepened:
+                for index in range(*self.deepened):  # the added blocks start as the identity
+                    last = [m for m in net.body[index].modules() if isinstance(m, torch.nn.Conv2d)][-1]
+                    torch.nn.init.zeros_(last.weight)
+                    torch.nn.init.zeros_(last.bias)
         self.nets = {"generator": net}
         self.optimizers = {"generator": self.adam(net)}
         if a.gan_weight > 0:
@@ -178,6 +206,13 @@ class SuperResTask(engine.Task):
         copied = getattr(self, "copied", None)  # set by build(); --eval-only of an old run rebuilds without it
         tensors = f"{len(copied)} tensors, " if copied is not None else ""
         start = f"; initialised from {a.init_from} ({tensors}tail zeroed)" if a.init_from else ""
+        deepened = getattr(self, "deepened", None)
+        if a.init_from and a.init_tail:
+            start = start.replace("tail zeroed", "tail included")
+        if deepened:
+            start += (
+                f", deepened from {deepened[0]} to {deepened[1]} residual blocks (the added ones start as the identity)"
+            )
         if a.degradations == "real":
             shrunk = f" ({a.downscale_sources} area-downscaled 2x when loaded)" if a.downscale_sources else ""
             lows = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,16 @@ def first_items(data: Any, keys: tuple[str, ...], count: int = 4) -> dict[str, t
 
 
 def initialize_from(
-    net: torch.nn.Module, source: str, component: str = "model", skip: tuple[str, ...] = (), hint: str = ""
+    net: torch.nn.Module,
+    source: str,
+    component: str = "model",
+    skip: tuple[str, ...] = (),
+    hint: str = "",
+    adapt: Callable[[dict], dict] | None = None,
 ) -> list[str]:
     """Copy into ``net`` every tensor of a trained network (``source``: a checkpoint folder or catalog name; its
     ``component``) whose name and shape match, except names starting with one of ``skip``; returns the copied names.
+    ``adapt`` maps the donor's state dict first (e.g. renames a shallower network's layers to this one's).
     For recipes that start from another model (x4 from x2 as EDSR does; a GAN fine-tune from its L1 model)."""
     import zoo
 
@@ -130,6 +137,8 @@ def initialize_from(
             f"--init-from {source!r}: {error}; {hint or 'train that model first'}, or pass --init-from '' to start "
             "from scratch"
         ) from error
+    if adapt is not None:
+        donor = adapt(donor)
     own = net.state_dict()
     copied = [k for k, v in donor.items() if k in own and own[k].shape == v.shape and not k.startswith(skip)]
     if not copied:

@@ -126,6 +126,30 @@ def test_superres_x4_starts_from_the_x2_model(data_root, tmp_path, capsys):
     assert "--init-from" in capsys.readouterr().err
 
 
+def test_superres_deepens_a_shallower_model_without_changing_its_output(data_root, tmp_path):
+    """--init-from a model with fewer residual blocks: its blocks and body-end convolution are copied, the added
+    blocks start as the identity, so before any step the deeper network computes exactly the donor's output."""
+    tiny = ["--features", "8", "--patches-per-image", "2", "--no-eval", "--scale", "2", "--resolution", "16"]
+    pipe = zoo.load(run("superres", tmp_path / "one", data_root, "--num-blocks", "1", *tiny))
+    torch.manual_seed(0)
+    for tensor in pipe.model.parameters():  # every layer matters (a 3-step model's tail is still near zero)
+        torch.nn.init.normal_(tensor, std=0.1)
+    donor = pipe.save_pretrained(tmp_path / "donor")
+    flags = ["--features", "8", "--num-blocks", "3", "--init-from", str(donor), "--init-tail"]
+    task = superres.SuperResTask(engine.parse_args(_parser(superres), flags, "superres"))
+    task.build()
+    deep, shallow = task.nets["generator"].eval(), zoo.load(donor).model.float().eval()
+    low = torch.rand(1, 3, 9, 11)
+    with torch.no_grad():
+        torch.testing.assert_close(deep(low), shallow(low))
+    assert task.deepened == (1, 3)
+    assert "body.3.weight" in task.copied and not any(name.startswith(("body.1.", "body.2.")) for name in task.copied)
+    assert (deep.body[1].body[1][0].weight == 0).all() and (deep.body[2].body[1][0].bias == 0).all()
+    assert "deepened from 1 to 3 residual blocks" in task.card_info()["data"]
+    state = {"body.0.body.0.0.weight": 1, "body.1.weight": 2}
+    assert superres.deepen(state, 1) == (state, None)  # as deep already: unchanged
+
+
 def test_superres_starts_as_bicubic(data_root):
     """The zeroed last convolution makes the untrained network exactly its bicubic global skip."""
     args = engine.parse_args(_parser(superres), ["--features", "8", "--num-blocks", "1"], "superres")
