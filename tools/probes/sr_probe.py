@@ -1,5 +1,13 @@
-"""Session 11 one-off: Y-PSNR and sharpness of bicubic, superres-x4, superres-x4-real and denoise -> upscale
-chains on the superres-real LR of 8 kodak24 + 8 cbsd68 images. Argument: a denoise-real run's final folder."""
+"""Y-PSNR and sharpness of bicubic, superres-x4, superres-x4-real and denoise -> upscale chains on the superres-real
+LR of 8 kodak24 + 8 cbsd68 images (session 11; since 2026-12-06 it reads the published superres-x4-real). Argument:
+a denoiser (a catalog name or a run's final folder).
+
+    PYTHONPATH=. .venv/bin/python tools/probes/sr_probe.py denoise-real
+
+2026-12-06 (AMD EPYC, the published denoise-real and superres-x4-real): bicubic 23.62, superres-x4 23.64,
+superres-x4-real 24.21, denoise-real -> superres-x4 23.90, denoise-real -> superres-x4-real 24.21, denoise-real ->
+bicubic 23.77: denoising the LR first adds nothing to superres-x4-real, which already removes the noise it can.
+"""
 
 import glob
 import sys
@@ -15,7 +23,7 @@ from zoo.protocols.realworld import sharpness_ratio, superres_lr
 torch.set_num_threads(2)
 den = zoo.load(sys.argv[1])
 x4 = zoo.load("superres-x4")
-x4r = zoo.load("outputs/superres-x4-real/final")
+x4r = zoo.load("superres-x4-real")
 files = sorted(glob.glob("../shared/data/kodak24/*.png"))[::3] + sorted(glob.glob("../shared/data/cbsd68/*.png"))[::9]
 methods = {
     "bicubic": lambda low: low.resize((low.width * 4, low.height * 4), Image.Resampling.BICUBIC),
