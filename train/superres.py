@@ -93,7 +93,7 @@ class SuperResTask(engine.Task):
         torch.nn.init.zeros_(net.tail.weight)
         torch.nn.init.zeros_(net.tail.bias)
         if a.init_from:
-            # The tail stays at zero, so the network still starts as exact bicubic upscaling.
+            # Without --init-tail the tail stays at zero, so the network still starts as exact bicubic upscaling.
             hint = "train that model first (e.g. --config superres-x2)"
             skip = () if a.init_tail else ("tail.",)
             self.deepened: tuple[int, int] | None = None
@@ -205,10 +205,9 @@ class SuperResTask(engine.Task):
         size = a.resolution or 24 * a.scale
         copied = getattr(self, "copied", None)  # set by build(); --eval-only of an old run rebuilds without it
         tensors = f"{len(copied)} tensors, " if copied is not None else ""
-        start = f"; initialised from {a.init_from} ({tensors}tail zeroed)" if a.init_from else ""
+        tail = "tail included" if a.init_tail else "tail zeroed"
+        start = f"; initialised from {a.init_from} ({tensors}{tail})" if a.init_from else ""
         deepened = getattr(self, "deepened", None)
-        if a.init_from and a.init_tail:
-            start = start.replace("tail zeroed", "tail included")
         if deepened:
             start += (
                 f", deepened from {deepened[0]} to {deepened[1]} residual blocks (the added ones start as the identity)"
