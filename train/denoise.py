@@ -114,6 +114,14 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "option self_ensemble; twice the time)",
     )
     parser.add_argument(
+        "--jpeg-constraint",
+        type=float,
+        default=0.0,
+        help="decoding, with --degradations real: keep the output of a JPEG'd input inside the file's quantisation "
+        "cells, the luminance cells narrowed to this share of their width (pipeline option jpeg_constraint, "
+        "zoo.quantization; 0: off)",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -288,12 +296,14 @@ class DenoiseTask(engine.Task):
         return DenoisePipeline(models, options={**options, **self.decoding()})
 
     def decoding(self) -> dict:
-        """``--strength-tile``, ``--strength-pooling`` and ``--self-ensemble`` as the pipeline options
-        ``strength_tile``, ``strength_pooling`` and ``self_ensemble`` (left out when off, so older models keep their
-        pipeline.json)."""
+        """``--strength-tile``, ``--strength-pooling``, ``--self-ensemble`` and ``--jpeg-constraint`` as the pipeline
+        options ``strength_tile``, ``strength_pooling``, ``self_ensemble`` and ``jpeg_constraint`` (left out when off,
+        so older models keep their pipeline.json)."""
         if not self.real:
             return {}
         options = {"self_ensemble": True} if self.args.self_ensemble else {}
+        if self.args.jpeg_constraint:
+            options["jpeg_constraint"] = {"slack": self.args.jpeg_constraint}
         if self.args.strength_tile:
             options["strength_tile"] = self.args.strength_tile
             if self.args.strength_pooling == "geometric":

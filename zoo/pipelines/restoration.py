@@ -191,6 +191,8 @@ class DenoisePipeline(Pipeline):
     bounded (a 4000x3000 photo needs well under 2 GB) and the result equals whole-image inference. The digit model
     (``options["image_size"]``) resizes to its fixed input size and back. With ``options["self_ensemble"]``
     (denoise-real) the network also runs on the transposed image and the two outputs are averaged (twice the time).
+    With ``options["jpeg_constraint"]`` (denoise-real; keyword arguments of ``zoo.quantization.jpeg_constraint``) the
+    output of a JPEG'd input is kept inside the file's quantisation cells.
 
     >>> pipe = zoo.load("denoise-gray")  # doctest: +SKIP
     >>> clean = pipe(Image.open("noisy.png"), sigma=25)  # doctest: +SKIP
@@ -248,7 +250,13 @@ class DenoisePipeline(Pipeline):
             reading = f"{crop} in {tile}x{tile} squares and takes their RMS"
         ensemble = ("; the network also runs on the transposed image and the two outputs are averaged "
                     "(self-ensemble)") if self.options.get("self_ensemble") else ""  # fmt: skip
-        return f"Blind mode (the app's default): {reading}{ensemble}."
+        jpeg = ""
+        if self.options.get("jpeg_constraint"):
+            slack = float(self.options["jpeg_constraint"].get("slack", 1.0))
+            jpeg = (" A JPEG input (its IJG quality read from the pixels) gets its restoration kept inside the file's "
+                    f"quantisation cells (`zoo.quantization.jpeg_constraint`, luminance cells narrowed to {slack:g} "
+                    "of their width, 4:2:0 chroma), unless the JPEG was made from a noisy photo.")  # fmt: skip
+        return f"Blind mode (the app's default): {reading}{ensemble}.{jpeg}"
 
     def estimate_sigma(self, image: Any) -> float:
         """Blind noise-level (or, for ``denoise-real``, strength) estimate on the 0-255 scale, clamped to the
@@ -339,7 +347,13 @@ class DenoisePipeline(Pipeline):
             out = tiles(x, 0)
             if views == 2:
                 out = (out + tiles(x.transpose(-1, -2).contiguous(), 1).transpose(-1, -2)) / 2
-        return to_numpy(out[..., shift[0] :, shift[1] :].clamp(0, 1))
+        out = to_numpy(out[..., shift[0] :, shift[1] :].clamp(0, 1))
+        if self.options.get("jpeg_constraint"):  # keep a JPEG's restoration inside the file's quantisation cells
+            from zoo.quantization import jpeg_constraint
+
+            offset = jpeg_grid_offset(array) if shift == (0, 0) else (-shift[0] % JPEG_BLOCK, -shift[1] % JPEG_BLOCK)
+            out, _ = jpeg_constraint(out, array, offset, **self.options["jpeg_constraint"])
+        return out
 
     def __call__(self, image: Any, sigma: float | None = None, progress=None, prepare: bool = True) -> Image.Image:
         """``progress(fraction)``, when given, is called as the tiles of a large image are done (0 to 1). A digit
