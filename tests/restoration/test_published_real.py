@@ -83,6 +83,25 @@ def test_denoise_real_deblocks_a_cropped_jpeg():
         assert gain >= 0.5 and gain >= aligned - 0.2, (name, gain, aligned)
 
 
+def test_denoise_real_keeps_a_jpeg_in_its_quantisation_cells():
+    """The published decoding keeps a JPEG's restoration inside the file's quantisation cells, which gains on JPEGs
+    of clean photos, and leaves the JPEG of a noisy photo (whose cells hold the noise) as the network returned it."""
+    real = load_published("denoise", "denoise-real")
+    assert real.options.get("jpeg_constraint")
+    plain = load_published("denoise", "denoise-real")
+    assert plain.options is not real.options
+    plain.options["jpeg_constraint"] = None
+    gains = {}
+    for kind in ("jpeg q20", "awgn 15 + jpeg q50"):
+        deltas = []
+        for name, clean in kodak():
+            degraded = degrade_for_test(clean, kind, name)
+            deltas.append(psnr(clean, blind(real, degraded)) - psnr(clean, blind(plain, degraded)))
+        gains[kind] = deltas
+    assert np.mean(gains["jpeg q20"]) > 0.03 and min(gains["jpeg q20"]) > -0.02, gains
+    assert gains["awgn 15 + jpeg q50"] == [0.0] * len(FILES), gains
+
+
 @pytest.mark.slow  # 68 photos through two denoisers: about a minute on 2 cores
 def test_denoise_real_keeps_white_noise_performance():
     real, synthetic = load_published("denoise", "denoise-real"), load_published("denoise", "denoise-color")

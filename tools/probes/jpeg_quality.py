@@ -16,17 +16,7 @@ import numpy as np
 from PIL import Image
 
 from zoo.data.paths import resolve_datasets
-
-STANDARD_LUMINANCE = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
-    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-], dtype=np.float64)  # fmt: skip
-
-
-def ijg_table(quality: int) -> np.ndarray:
-    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
-    return np.clip(np.floor((STANDARD_LUMINANCE * scale + 50) / 100), 1, 255)
+from zoo.quantization import ijg_table
 
 
 def estimate_quality(image: Image.Image) -> int | None:
@@ -34,7 +24,7 @@ def estimate_quality(image: Image.Image) -> int | None:
     if image.format != "JPEG" or not getattr(image, "quantization", None):
         return None
     stored = np.sort(np.asarray(image.quantization[0], dtype=np.float64))
-    return min(range(1, 101), key=lambda q: float(np.abs(np.sort(ijg_table(q)) - stored).sum()))
+    return min(range(1, 101), key=lambda q: float(np.abs(np.sort(ijg_table(q).ravel()) - stored).sum()))
 
 
 def main(names: list[str]) -> None:
