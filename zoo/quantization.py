@@ -20,6 +20,8 @@ Numbers only (numpy); measured in tools/probes/jpeg_constraint.py and docs/EVALU
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 BLOCK = 8
@@ -57,7 +59,7 @@ def ijg_table(quality: int, chroma: bool = False) -> np.ndarray:
     return np.clip(np.floor((base * scale + 50.0) / 100.0), 1.0, 255.0).astype(np.float32)
 
 
-IJG_TABLES = [ijg_table(quality) for quality in range(1, 101)]
+IJG_TABLES = np.stack([ijg_table(quality) for quality in range(1, 101)])  # [100, 8, 8]: qualities 1-100
 
 
 def _dct_matrix() -> np.ndarray:
@@ -85,7 +87,7 @@ def block_idct(coefficients: np.ndarray) -> np.ndarray:
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """JFIF's full-range YCbCr of ``[H, W, 3]`` RGB in 0-255: Y in 0-255, Cb and Cr centred on 0."""
-    r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
+    r, g, b = (rgb[..., i].astype(np.float32, copy=False) for i in range(3))
     return (
         0.299 * r + 0.587 * g + 0.114 * b,
         -0.168736 * r - 0.331264 * g + 0.5 * b,
@@ -101,10 +103,11 @@ def _clipped_blocks(image255: np.ndarray) -> np.ndarray:
     """``[R, C]`` True for the 8x8 blocks with a pixel at 0 or 255 in any channel: the decoder clipped there, so the
     block's coefficients need not sit in their cells."""
     rows, cols = image255.shape[0] // BLOCK, image255.shape[1] // BLOCK
-    if image255.min() > 0.5 and image255.max() < 254.5:  # most photos: nothing clipped, and this is quick
-        return np.zeros((rows, cols), dtype=bool)
-    blocks = image255[: rows * BLOCK, : cols * BLOCK].reshape(rows, BLOCK, cols, -1)  # one reduction axis at a time
-    return (blocks.min(axis=3).min(axis=1) <= 0.5) | (blocks.max(axis=3).max(axis=1) >= 254.5)
+    pixels = image255[: rows * BLOCK, : cols * BLOCK]
+    channels = [pixels[..., c] for c in range(pixels.shape[2])] if pixels.ndim == 3 else [pixels]
+    low, high = functools.reduce(np.minimum, channels), functools.reduce(np.maximum, channels)
+    extreme = (low <= 0.5) | (high >= 254.5)  # (elementwise over channels: a reduction over 3 values is slow)
+    return extreme.reshape(rows, BLOCK, cols, BLOCK).any(axis=3).any(axis=1)
 
 
 def _crop(image: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
@@ -117,7 +120,7 @@ def _crop(image: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
 
 def _luma(image255: np.ndarray) -> np.ndarray:
     if image255.ndim == 3 and image255.shape[2] == 3:
-        return image255 @ np.float32([0.299, 0.587, 0.114])
+        return 0.299 * image255[..., 0] + 0.587 * image255[..., 1] + 0.114 * image255[..., 2]
     return image255.reshape(image255.shape[:2])
 
 
@@ -137,16 +140,11 @@ def estimate_quality(image255: np.ndarray, offset: tuple[int, int] = (0, 0)) -> 
     frequency = np.nonzero(informative)[1:]  # (row, col) of each informative coefficient in its block
     every = slice(None, None, max(1, count // MAX_READ))
     values, frequency = values[every], (frequency[0][every], frequency[1][every])
-    per_frequency = np.zeros((BLOCK, BLOCK))
-    np.add.at(per_frequency, frequency, 1.0 / len(values))
-    best, best_score = None, 0.0
-    for quality, table in enumerate(IJG_TABLES, start=1):
-        steps = table[frequency]
-        on_multiple = np.count_nonzero(np.abs(values - steps * np.round(values / steps)) <= TOLERANCE) / len(values)
-        score = on_multiple - float((per_frequency * np.minimum(1.0, 2.0 * TOLERANCE / table)).sum())
-        if score > best_score:
-            best, best_score = quality, score
-    return (best, best_score) if best_score >= MIN_SCORE else (None, best_score)
+    steps = IJG_TABLES[:, frequency[0], frequency[1]]  # [100, n]: every quality's step for every coefficient
+    on_multiple = (np.abs(values - steps * np.round(values / steps)) <= TOLERANCE).mean(axis=1)
+    scores = on_multiple - np.minimum(1.0, 2.0 * TOLERANCE / steps).mean(axis=1)
+    best = int(np.argmax(scores))
+    return (best + 1, float(scores[best])) if scores[best] >= MIN_SCORE else (None, float(scores[best]))
 
 
 def _project(target: np.ndarray, observed: np.ndarray, table: np.ndarray, slack: float) -> np.ndarray:
@@ -224,12 +222,12 @@ def _chroma_on_grid(seen: np.ndarray, quality: int) -> bool:
     phases the luminance grid allows ((0 or 8) + 16k rows and columns), the corner's fits the chroma table best, by
     ``CHROMA_MARGIN``, and beyond chance by ``MIN_SCORE``. A crop by 8 pixels keeps the luminance grid but moves this
     one; a 4:4:4 JPEG (chroma at full size) has no phase that stands out."""
-    height, width = seen.shape[:2]
-    top = (max(height - CROP - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
-    left = (max(width - CROP - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
-    cb = ycbcr(seen[top : top + CROP + BLOCK, left : left + CROP + BLOCK])[1]
+    height, width, size = seen.shape[0], seen.shape[1], CROP // 2  # chroma is read on half the crop
+    top = (max(height - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
+    left = (max(width - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
+    cb = ycbcr(seen[top : top + size + BLOCK, left : left + size + BLOCK])[1]
     scores = [
-        _chroma_score(_stored_chroma(cb[dy : dy + CROP, dx : dx + CROP]), quality) for dy in (0, 8) for dx in (0, 8)
+        _chroma_score(_stored_chroma(cb[dy : dy + size, dx : dx + size]), quality) for dy in (0, 8) for dx in (0, 8)
     ]
     others = max(scores[1:])
     return scores[0] >= MIN_SCORE and scores[0] - others >= CHROMA_MARGIN

@@ -7,6 +7,10 @@ the squares pooled with the whole reading, and that plus the transpose self-ense
 
 2026-12-06, AMD EPYC 2 cores: 512x512 whole 0.274 s (estimator 0.062 s), squares+whole 0.341 s (0.124 s), plus
 the self-ensemble (published) 0.543 s, 1.98x the first release; 4000x3000 15.3 s -> 28.2 s (whole, then published).
+2026-12-07, the JPEG quantisation constraint (published; "self-ensemble" is the decoding before it): a JPEG input
+(kodak24's kodim23, 512x512, at quality 20) runs the whole constraint, the probe photo (noisy, no JPEG) only its
+reading. Same EPYC kind, a slower run (whole 0.328 s): 512x512 self-ensemble 0.642 s -> published 0.653 s; JPEG q20
+0.583 -> 0.622 s; 4000x3000 whole 16.6 s, published 31.0 s.
 """
 
 from __future__ import annotations
@@ -16,15 +20,21 @@ import time
 
 import numpy as np
 import torch
+from PIL import Image
 
 import zoo
 from tools.bench import _timed, probe_input
+from zoo.data.paths import resolve_datasets
+from zoo.degradations import jpeg
 
 DECODINGS = {
     "whole": {},
     "squares+whole": {"strength_tile": 128, "strength_pooling": "geometric"},
-    "published": {"strength_tile": 128, "strength_pooling": "geometric", "self_ensemble": True},
-}
+    "self-ensemble": {"strength_tile": 128, "strength_pooling": "geometric", "self_ensemble": True},
+    "published": {"strength_tile": 128, "strength_pooling": "geometric", "self_ensemble": True,
+                  "jpeg_constraint": {"slack": 0.6}},
+}  # fmt: skip
+OPTIONS = ("strength_tile", "strength_pooling", "self_ensemble", "jpeg_constraint")
 
 
 def main() -> None:
@@ -33,9 +43,11 @@ def main() -> None:
     image = probe_input("denoise", 512, False)
     array = np.asarray(image, dtype=np.float32) / 255.0
     large = probe_input("denoise", 4000, False, 3000)
+    kodak = np.asarray(Image.open(resolve_datasets("kodak24")[0] / "kodim23.png").convert("RGB"))[:512, :512]
+    photo_jpeg = Image.fromarray(np.round(jpeg(kodak / 255.0, 20) * 255).astype(np.uint8))
 
     def use(options: dict) -> None:
-        for key in ("strength_tile", "strength_pooling", "self_ensemble"):
+        for key in OPTIONS:
             pipe.options.pop(key, None)
         pipe.options.update(options)
 
@@ -44,6 +56,10 @@ def main() -> None:
         call, reading = _timed(lambda: pipe(image), 10), _timed(lambda: pipe.blind_level(array), 10)
         estimator = reading["median_s"]
         print(f"512x512 {label}: {call['median_s']:.3f} s (p95 {call['p95_s']:.3f}; estimator {estimator:.3f})")
+    for label in ("self-ensemble", "published"):
+        use(DECODINGS[label])
+        call = _timed(lambda: pipe(photo_jpeg), 10)
+        print(f"512x512 JPEG q20 {label}: {call['median_s']:.3f} s (p95 {call['p95_s']:.3f})")
     for label in ("whole", "published"):
         use(DECODINGS[label])
         started = time.perf_counter()
