@@ -36,14 +36,18 @@ STANDARD_CHROMINANCE[:4, :4] = [[17, 18, 24, 47], [18, 21, 26, 66], [24, 26, 56,
 # A coefficient "sits on" a table's multiple when it is within TOLERANCE of it: the decoder's rounding to 8-bit RGB
 # moves a coefficient by about 0.4 (the DCT is orthonormal); coefficients within TOLERANCE of 0 say nothing.
 TOLERANCE = 1.5
-# A quality is believed when the share of non-zero coefficients on its multiples beats chance by MIN_SCORE (JPEGs of
-# bsds500/test at quality 10-50: 0.5-0.9; photos with noise and no JPEG: 0.00-0.05), over at least MIN_COEFFICIENTS.
-MIN_SCORE = 0.3
+# A quality is believed when the share of non-zero coefficients on its multiples beats chance by MIN_SCORE, over at
+# least MIN_COEFFICIENTS. Measured: JPEGs of bsds500/test at quality 10-50 0.5-0.9, of kodak24 photos at quality 5-80
+# 0.41-0.90; photos with noise and no JPEG 0.00-0.05; JPEGs written with other tables than the IJG ones (Pillow's
+# web_low ... high presets, a perturbed and a flat table; five kodak24 photos; tools/probes/jpeg_tables.py) 0.05-0.30.
+# Reading a wrong table as an IJG one costs up to 0.8 dB, so the bar sits above those.
+MIN_SCORE = 0.35
 MIN_COEFFICIENTS = 200
-MAX_READ = 4096
+MAX_READ = 4096  # at most this many (evenly spaced) of them are read, so a quality takes milliseconds
 # The corner's chroma phase must fit by this much better than the next phase (bsds500/test, kodak24, sun_hays80 at
 # quality 20-80: the right phase 0.29-0.80, the others up to 0.53, and 4:4:4 JPEGs' phases within 0.1 of each other).
-CHROMA_MARGIN = 0.15  # at most this many (evenly spaced) of them are read, so a quality takes milliseconds
+CHROMA_MARGIN = 0.15
+MIN_CHROMA_SCORE = 0.3  # and the corner's phase must beat chance by this much (the right phase: 0.29-0.80)
 # The JPEG's own input was noisy when the denoiser moved more than this share of the luminance coefficients out of
 # their cells (bsds500/test: JPEG of a clean photo 0.000-0.021; white noise sigma 15 then JPEG 0.07-0.14).
 GATE_OUTSIDE = 0.04
@@ -124,6 +128,13 @@ def _luma(image255: np.ndarray) -> np.ndarray:
     return image255.reshape(image255.shape[:2])
 
 
+def _beyond_chance(values: np.ndarray, steps: np.ndarray, tolerance: np.ndarray | float) -> np.ndarray:
+    """The share of ``values`` within ``tolerance`` of a multiple of their ``steps``, less the share chance gives
+    (``2 tolerance / step`` each), over the last axis."""
+    on_multiple = np.abs(values - steps * np.round(values / steps)) <= tolerance
+    return on_multiple.mean(axis=-1) - np.minimum(1.0, 2.0 * tolerance / steps).mean(axis=-1)
+
+
 def estimate_quality(image255: np.ndarray, offset: tuple[int, int] = (0, 0)) -> tuple[int | None, float]:
     """``(quality, score)`` of a decoded JPEG: ``image255`` ``[H, W]`` or ``[H, W, C]`` in 0-255 (8-bit values), its
     block grid starting at ``offset`` (``zoo.pipelines.restoration.jpeg_grid_offset``). The score of a quality is the
@@ -140,9 +151,7 @@ def estimate_quality(image255: np.ndarray, offset: tuple[int, int] = (0, 0)) -> 
     frequency = np.nonzero(informative)[1:]  # (row, col) of each informative coefficient in its block
     every = slice(None, None, max(1, count // MAX_READ))
     values, frequency = values[every], (frequency[0][every], frequency[1][every])
-    steps = IJG_TABLES[:, frequency[0], frequency[1]]  # [100, n]: every quality's step for every coefficient
-    on_multiple = (np.abs(values - steps * np.round(values / steps)) <= TOLERANCE).mean(axis=1)
-    scores = on_multiple - np.minimum(1.0, 2.0 * TOLERANCE / steps).mean(axis=1)
+    scores = _beyond_chance(values, IJG_TABLES[:, frequency[0], frequency[1]], TOLERANCE)  # one per quality 1-100
     best = int(np.argmax(scores))
     return (best + 1, float(scores[best])) if scores[best] >= MIN_SCORE else (None, float(scores[best]))
 
@@ -211,17 +220,15 @@ def _chroma_score(plane: np.ndarray, quality: int) -> float:
     informative = np.abs(coefficients) > steps / 2
     if informative.sum() < MIN_COEFFICIENTS // 4:
         return 0.0
-    values, steps = coefficients[informative], steps[informative]
-    tolerance = np.maximum(TOLERANCE, 0.1 * steps)
-    on_multiple = np.abs(values - steps * np.round(values / steps)) <= tolerance
-    return float(on_multiple.mean() - np.minimum(1.0, 2.0 * tolerance / steps).mean())
+    steps = steps[informative]
+    return float(_beyond_chance(coefficients[informative], steps, np.maximum(TOLERANCE, 0.1 * steps)))
 
 
 def _chroma_on_grid(seen: np.ndarray, quality: int) -> bool:
     """True when the image's chroma was stored 4:2:0 on a 16-pixel grid that starts at the corner: of the four grid
     phases the luminance grid allows ((0 or 8) + 16k rows and columns), the corner's fits the chroma table best, by
-    ``CHROMA_MARGIN``, and beyond chance by ``MIN_SCORE``. A crop by 8 pixels keeps the luminance grid but moves this
-    one; a 4:4:4 JPEG (chroma at full size) has no phase that stands out."""
+    ``CHROMA_MARGIN``, and beyond chance by ``MIN_CHROMA_SCORE``. A crop by 8 pixels keeps the luminance grid but
+    moves this one; a 4:4:4 JPEG (chroma at full size) has no phase that stands out."""
     height, width, size = seen.shape[0], seen.shape[1], CROP // 2  # chroma is read on half the crop
     top = (max(height - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
     left = (max(width - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
@@ -230,7 +237,7 @@ def _chroma_on_grid(seen: np.ndarray, quality: int) -> bool:
         _chroma_score(_stored_chroma(cb[dy : dy + size, dx : dx + size]), quality) for dy in (0, 8) for dx in (0, 8)
     ]
     others = max(scores[1:])
-    return scores[0] >= MIN_SCORE and scores[0] - others >= CHROMA_MARGIN
+    return scores[0] >= MIN_CHROMA_SCORE and scores[0] - others >= CHROMA_MARGIN
 
 
 def _constrain_chroma(out: np.ndarray, seen: np.ndarray, table: np.ndarray, slack: float) -> np.ndarray:

@@ -56,6 +56,21 @@ def test_a_cropped_jpeg_is_read_on_its_grid():
     assert q.estimate_quality(decoded, offset=(0, 0))[0] is None  # off the grid, nothing sits on a table's multiples
 
 
+@pytest.mark.parametrize("tables", ["web_medium", "medium", "flat"])
+def test_a_jpeg_with_other_tables_than_the_ijg_ones_is_not_read_as_one(tables):
+    """Photoshop-style presets and camera tables are not IJG ones: cells read from the nearest IJG table would be
+    wrong (up to 0.8 dB lost on kodak24 photos), so the constraint must not act on them."""
+    image = np.round(textured(160, 200, seed=8) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    options = {"qtables": [[24] * 64, [24] * 64]} if tables == "flat" else {"quality": tables}
+    Image.fromarray(image).save(buffer, format="JPEG", **options)
+    decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())), dtype=np.float32)
+    quality, score = q.estimate_quality(decoded)
+    assert quality is None and score < q.MIN_SCORE, (quality, score)
+    output = blur(decoded / 255.0)
+    assert q.jpeg_constraint(output, decoded / 255.0)[0] is output
+
+
 def test_an_image_that_was_never_a_jpeg_has_no_quality():
     noisy = textured(160, 200, seed=2) + np.random.default_rng(2).normal(0, 0.04, (160, 200, 3))
     quality, score = q.estimate_quality(np.round(np.clip(noisy, 0, 1) * 255.0))
