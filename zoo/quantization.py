@@ -114,12 +114,13 @@ def _clipped_blocks(image255: np.ndarray) -> np.ndarray:
     return extreme.reshape(rows, BLOCK, cols, BLOCK).any(axis=3).any(axis=1)
 
 
-def _crop(image: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
-    """The central crop (at most ``CROP`` a side) of an image whose block grid starts at ``offset``, on that grid."""
+def grid_crop(image: np.ndarray, offset: tuple[int, int], size: int = CROP, step: int = BLOCK) -> np.ndarray:
+    """The central crop (at most ``size`` a side) of an image whose ``step``-pixel grid starts at ``offset``, starting
+    on that grid (the denoiser's strength reading and every reading here use it)."""
     height, width = image.shape[0] - offset[0], image.shape[1] - offset[1]
-    top = offset[0] + (max(height - CROP, 0) // 2) // BLOCK * BLOCK
-    left = offset[1] + (max(width - CROP, 0) // 2) // BLOCK * BLOCK
-    return image[top : top + CROP, left : left + CROP]
+    top = offset[0] + (max(height - size, 0) // 2) // step * step
+    left = offset[1] + (max(width - size, 0) // 2) // step * step
+    return image[top : top + size, left : left + size]
 
 
 def _luma(image255: np.ndarray) -> np.ndarray:
@@ -141,7 +142,7 @@ def estimate_quality(image255: np.ndarray, offset: tuple[int, int] = (0, 0)) -> 
     share of the non-zero luminance coefficients within ``TOLERANCE`` of its table's multiples, less the share chance
     gives (``2 TOLERANCE / q`` per coefficient, so a fine table does not win by fitting everything); ``None`` when no
     quality scores ``MIN_SCORE``."""
-    crop = _crop(image255.astype(np.float32), offset)
+    crop = grid_crop(image255.astype(np.float32), offset)
     coefficients = block_dct(_luma(crop) - 128.0)[~_clipped_blocks(crop)]
     informative = np.abs(coefficients) > TOLERANCE
     count = int(informative.sum())
@@ -164,7 +165,7 @@ def _project(target: np.ndarray, observed: np.ndarray, table: np.ndarray, slack:
 
 
 def _outside_share(output255: np.ndarray, degraded255: np.ndarray, quality: int, offset: tuple[int, int]) -> float:
-    out, seen = _crop(output255, offset), _crop(degraded255, offset)
+    out, seen = grid_crop(output255, offset), grid_crop(degraded255, offset)
     keep = ~_clipped_blocks(seen)
     table = ijg_table(quality)
     observed = block_dct(_luma(seen) - 128.0)[keep]
@@ -229,10 +230,8 @@ def _chroma_on_grid(seen: np.ndarray, quality: int) -> bool:
     phases the luminance grid allows ((0 or 8) + 16k rows and columns), the corner's fits the chroma table best, by
     ``CHROMA_MARGIN``, and beyond chance by ``MIN_CHROMA_SCORE``. A crop by 8 pixels keeps the luminance grid but
     moves this one; a 4:4:4 JPEG (chroma at full size) has no phase that stands out."""
-    height, width, size = seen.shape[0], seen.shape[1], CROP // 2  # chroma is read on half the crop
-    top = (max(height - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
-    left = (max(width - size - BLOCK, 0) // 2) // (2 * BLOCK) * 2 * BLOCK
-    cb = ycbcr(seen[top : top + size + BLOCK, left : left + size + BLOCK])[1]
+    size = CROP // 2  # chroma is read on half the crop, with a block more for the other phases
+    cb = ycbcr(grid_crop(seen, (0, 0), size + BLOCK, 2 * BLOCK))[1]
     scores = [
         _chroma_score(_stored_chroma(cb[dy : dy + size, dx : dx + size]), quality) for dy in (0, 8) for dx in (0, 8)
     ]

@@ -270,12 +270,10 @@ class DenoisePipeline(Pipeline):
         ``STRENGTH_CROP`` pixels a side: one per ``tile`` x ``tile`` square of a centred grid, or one for the crop
         read whole (no ``tile``, or a crop smaller than one square). The crop and the squares start on the image's
         JPEG block grid (``jpeg_grid_offset``; the corner's grid when there are no blocks)."""
-        height, width = array.shape[:2]
-        corner = jpeg_grid_offset(array)
-        crop_h, crop_w = min(height - corner[0], STRENGTH_CROP), min(width - corner[1], STRENGTH_CROP)
-        top = corner[0] + (height - corner[0] - crop_h) // 2 // JPEG_BLOCK * JPEG_BLOCK
-        left = corner[1] + (width - corner[1] - crop_w) // 2 // JPEG_BLOCK * JPEG_BLOCK
-        crop = array[top : top + crop_h, left : left + crop_w]
+        from zoo.quantization import grid_crop
+
+        crop = grid_crop(array, jpeg_grid_offset(array), STRENGTH_CROP, JPEG_BLOCK)
+        crop_h, crop_w = crop.shape[:2]
         corners = tile_grid(crop_h, crop_w, tile, JPEG_BLOCK) if tile else []
         squares = [crop[y : y + tile, x : x + tile] for y, x in corners] or [crop]
         batch = torch.cat([to_tensor(square, self.device) for square in squares])
