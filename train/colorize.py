@@ -93,6 +93,14 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rebalance-mix", type=float, default=0.5, help="uniform share in the rebalancing prior")
     parser.add_argument("--gan-weight", type=float, default=0.0, help="weight of the PatchGAN loss (0: no GAN)")
+    parser.add_argument(
+        "--hint-l1",
+        type=float,
+        default=0.0,
+        help="classification with hints: weight of an L1 loss between the decoded ab (annealed mean) and the "
+        "original's on the crops that carry hints (Zhang et al. 2017 train the hint network by regression: hints "
+        "remove most of the ambiguity that classification is for); 0: off",
+    )
     parser.add_argument("--ndf", type=int, default=32, help="PatchGAN width")
     parser.add_argument("--patches-per-image", type=int, default=8, help="random crops of each photo per epoch")
     parser.add_argument(
@@ -366,6 +374,12 @@ class ColorizeTask(engine.Task):
         else:
             regression = self.regression_loss(fake, ab)
         loss = regression + a.gan_weight * adversarial if a.gan_weight > 0 else regression
+        if a.hint_l1 > 0 and "hints" in batch:
+            hinted = (batch["hints"][:, :1].flatten(1).amax(dim=1) > 0).float()  # [N]: crops with at least one hint
+            per_crop = (fake - ab).abs().flatten(1).mean(dim=1)
+            hint_l1 = (per_crop * hinted).sum() / hinted.sum().clamp_min(1.0)
+            loss = loss + a.hint_l1 * hint_l1
+            logs["hint_l1"] = hint_l1.item()
         self.optimize(accelerator, loss, "generator")
         with torch.no_grad():
             logs.update(loss=loss.item(), l1=(fake - ab).abs().mean().item(), chroma=fake.abs().mean().item())
@@ -419,6 +433,8 @@ class ColorizeTask(engine.Task):
             loss = f"ab classification (class-rebalanced cross-entropy, annealed mean T={a.temperature:g})"
         if a.hints > 0:
             loss += f", simulated hints (mean {a.hints:g} per crop)"
+        if a.hint_l1 > 0:
+            loss += f" + {a.hint_l1:g} x L1 of the decoded ab on hinted crops"
         if a.gan_weight > 0:
             loss += f" + {a.gan_weight:g} x conditional PatchGAN (ndf {a.ndf})"
         if a.init_from:  # outputs/<run>/final is named by its run

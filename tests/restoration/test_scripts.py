@@ -259,14 +259,15 @@ def test_keep_best_needs_held_out_data(data_root, tmp_path, capsys):
     assert not (tmp_path / "run" / "final").exists()
 
 
-@pytest.mark.parametrize(("gan_weight", "head_stride"), [("0", "1"), ("0.01", "4")])
-def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, data_root, tmp_path):
+@pytest.mark.parametrize(("gan_weight", "head_stride", "hint_l1"), [("0", "1", "2"), ("0.01", "4", "0")])
+def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, hint_l1, data_root, tmp_path):
     """Zhang 2016 classification + Zhang 2017 simulated hints: a 4-channel network whose pipeline takes hints;
-    with ``--head-stride 4`` the bins come out at a quarter of the size and the GAN sees the upsampled ab."""
+    with ``--head-stride 4`` the bins come out at a quarter of the size and the GAN sees the upsampled ab;
+    ``--hint-l1`` adds (and logs) an L1 loss of the decoded ab on the hinted crops."""
     final = run(
         "colorize", tmp_path / "run", data_root, "--ngf", "4", "--num-downs", "3", "--resolution", "32",
         "--working-size", "64", "--loss", "classification", "--hints", "5", "--gan-weight", gan_weight,
-        "--head-stride", head_stride,
+        "--head-stride", head_stride, "--hint-l1", hint_l1,
     )  # fmt: skip
     pipe = zoo.load(final)
     assert pipe.models["model"].config.head_stride == int(head_stride)
@@ -276,6 +277,8 @@ def test_colorize_classification_with_hints_smoke_run(gan_weight, head_stride, d
     assert "ab classification" in pipe.options["method"] and "simulated hints" in pipe.options["method"]
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert ("critic" in history[-1]) == (gan_weight != "0")
+    assert ("hint_l1" in history[-1]) == (hint_l1 != "0")
+    assert ("L1 of the decoded ab" in pipe.options["method"]) == (hint_l1 != "0")
     if head_stride != "4":
         return
     # The decoding is chosen after training: --eval-only applies new decoding flags to the finished model.
