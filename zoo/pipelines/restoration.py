@@ -313,10 +313,10 @@ class DenoisePipeline(Pipeline):
             return to_numpy(out.clamp(0, 1))
         if sigma is None and self.noise_aware:
             sigma = self.blind_level(array)
-        shift = (0, 0)
+        shift, grid = (0, 0), None
         if self.learned_strength:  # trained on JPEGs of its patches: the block grid must start where it learnt it
-            rows, cols = jpeg_grid_offset(array)
-            shift = (-rows % JPEG_BLOCK, -cols % JPEG_BLOCK)
+            grid = jpeg_grid_offset(array)
+            shift = (-grid[0] % JPEG_BLOCK, -grid[1] % JPEG_BLOCK)
             if shift != (0, 0):  # pad up and left (mirrored) so the grid starts at the corner; cut it off after
                 padding = ((shift[0], 0), (shift[1], 0), *((0, 0),) * (array.ndim - 2))
                 x = to_tensor(np.pad(array, padding, "reflect"), self.device)
@@ -349,7 +349,7 @@ class DenoisePipeline(Pipeline):
         if self.options.get("jpeg_constraint"):  # keep a JPEG's restoration inside the file's quantisation cells
             from zoo.quantization import jpeg_constraint
 
-            offset = jpeg_grid_offset(array) if shift == (0, 0) else (-shift[0] % JPEG_BLOCK, -shift[1] % JPEG_BLOCK)
+            offset = grid if grid is not None else jpeg_grid_offset(array)
             out, _ = jpeg_constraint(out, array, offset, **self.options["jpeg_constraint"])
         return out
 
