@@ -42,7 +42,7 @@ from PIL import Image
 
 import zoo
 from train.colorize import load_photos
-from zoo.colorbins import AB_RANGE, _bins
+from zoo.colorbins import AB_RANGE, ab_bins, decode_logits
 from zoo.data.paths import resolve_datasets
 from zoo.metrics import ab_channels, colourfulness, hue_spread, psnr
 
@@ -64,14 +64,12 @@ def decode(logits: torch.Tensor, s: dict) -> torch.Tensor:
     w]`` ab / 110 takes only ``sat``)."""
     if logits.shape[1] == 2:
         return logits.float() * s["sat"]
-    centres = torch.from_numpy(_bins() / AB_RANGE).to(logits.device).float()
+    centres = torch.from_numpy(ab_bins() / AB_RANGE).to(logits.device)
     probs = torch.softmax(logits.float(), dim=1)
     if s["blur"] > 1:
         k = int(s["blur"])
         probs = F.avg_pool2d(probs, k, stride=1, padding=k // 2, count_include_pad=False)
-    annealed = probs.clamp_min(1e-12) ** (1.0 / s["T"])
-    annealed = annealed / annealed.sum(dim=1, keepdim=True)
-    ab = torch.einsum("nqhw,qc->nchw", annealed, centres)
+    ab = decode_logits(probs.clamp_min(1e-12).log(), s["T"])  # softmax(log p / T): the annealed mean of p
     if s["agree"] > 0:
         distance = torch.cdist(ab.permute(0, 2, 3, 1).reshape(-1, 2), centres)  # [N h w, Q]
         near = (distance <= s["conf"] / AB_RANGE).float()
