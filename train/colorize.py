@@ -214,17 +214,44 @@ class LabPatchDataset(EpochMixin, Dataset):
         return np.concatenate([lab[::step, ::step, 1:3].reshape(-1, 2) for lab in self.images])
 
 
+HALVES = ("left", "right")
+
+
+def photo_folders(spec: str, data_dir=None, default: str = "") -> list:
+    """The folders of a ``--dataset`` spec as ``resolve_datasets``; a name ending in ``@left`` or ``@right``
+    (``"facades/train@left"``) takes that half of each side-by-side pix2pix image (facades and maps keep the photo on
+    the left), returned as a ``(folder, half)`` pair."""
+    from zoo.data import DatasetError
+
+    folders = []
+    for name in (spec or default).split(","):
+        name, _, half = name.strip().partition("@")
+        if half and half not in HALVES:
+            raise DatasetError(f"--dataset {name}@{half}: the half after @ is 'left' or 'right'")
+        if name:
+            folder = resolve_datasets(name, data_dir, default)[0]
+            folders.append((folder, half) if half else folder)
+    if not folders:
+        raise DatasetError(f"--dataset {spec!r} names no folder; e.g. --dataset {default or 'bsds500/train'}")
+    return folders
+
+
 def load_photos(folders, working_size: int) -> list[np.ndarray]:
-    """The readable photos in ``folders`` as RGB uint8 arrays, shrunk to a longer side of at most ``working_size``."""
-    from zoo.data import DatasetError, list_images, load_image
+    """The readable photos in ``folders`` (folders, or ``(folder, half)`` pairs as ``photo_folders``') as RGB uint8
+    arrays, shrunk to a longer side of at most ``working_size``."""
+    from zoo.data import DatasetError, list_images, load_image, split_pair
 
     photos = []
-    for folder in folders:
+    for entry in folders:
+        folder, half = entry if isinstance(entry, tuple) else (entry, "")
         for path in list_images(folder):
             try:
-                photos.append(np.asarray(shrink(load_image(path, "RGB"), working_size)))
+                image = load_image(path, "RGB")
             except DatasetError:
                 continue
+            if half:
+                image = split_pair(image)[HALVES.index(half)]
+            photos.append(np.asarray(shrink(image, working_size)))
     return photos
 
 
@@ -293,13 +320,13 @@ class ColorizeTask(engine.Task):
         if a.keep_best and not a.val_dataset:
             raise engine.TrainingError(f"--keep-best {a.keep_best} needs held-out photos: give --val-dataset")
         size = a.resolution or 128
-        self.folders = resolve_datasets(a.dataset, a.data_dir, DEFAULT_DATA)
+        self.folders = photo_folders(a.dataset, a.data_dir, DEFAULT_DATA)
         data = LabPatchDataset(
             self.folders, size, a.working_size, a.patches_per_image, a.seed, a.flips, a.hints, a.degrade_input
         )
         self.val_photos = []
         if a.val_dataset:
-            self.val_photos = load_photos(resolve_datasets(a.val_dataset, a.data_dir, a.val_dataset), a.working_size)
+            self.val_photos = load_photos(photo_folders(a.val_dataset, a.data_dir, a.val_dataset), a.working_size)
             if not self.val_photos:
                 from zoo.data import DatasetError
 

@@ -309,3 +309,26 @@ def test_colorize_degraded_input_changes_only_the_gray_input(data_root):
         changed += int((a["L"] - b["L"]).abs().max() > 0.01)
     assert changed >= 5  # the mix's "clean" kind (5 %) only rounds to 8 bits
     assert colorize.LabPatchDataset(folders, 32, 64, seed=3).ab_values().shape[1] == 2
+
+
+def test_colorize_dataset_takes_one_half_of_side_by_side_pairs(tmp_path):
+    """``--dataset facades/train@left``: the colouriser trains on the photo half of pix2pix pairs (photo | label
+    map), not on the label maps; another word after @ is refused with a plain sentence."""
+    from zoo.data import DatasetError
+
+    pairs = tmp_path / "facades" / "train"
+    pairs.mkdir(parents=True)
+    pair = np.zeros((40, 80, 3), np.uint8)
+    pair[:, :40] = (200, 30, 30)  # the photo: red
+    pair[:, 40:] = (30, 30, 200)  # the label map: blue
+    Image.fromarray(pair).save(pairs / "1.png")
+    folders = colorize.photo_folders("facades/train@left", tmp_path)
+    assert folders == [(pairs, "left")]
+    (photo,) = colorize.load_photos(folders, 64)
+    assert photo.shape == (40, 40, 3) and (photo == (200, 30, 30)).all()
+    (label,) = colorize.load_photos(colorize.photo_folders("facades/train@right", tmp_path), 64)
+    assert (label == (30, 30, 200)).all()
+    (whole,) = colorize.load_photos(colorize.photo_folders("facades/train", tmp_path), 64)
+    assert whole.shape == (32, 64, 3)  # a plain name keeps the whole image, shrunk to the working size
+    with pytest.raises(DatasetError, match="'left' or 'right'"):
+        colorize.photo_folders("facades/train@top", tmp_path)
