@@ -122,6 +122,12 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "zoo.quantization; 0: off)",
     )
     parser.add_argument(
+        "--init-estimator",
+        action="store_true",
+        help="with --degradations real and --init-from a blind model (e.g. denoise-real): take its strength "
+        "estimator as it is (frozen), so a fine-tune of the denoiser keeps the published blind reading",
+    )
+    parser.add_argument(
         "--estimator-only",
         action="store_true",
         help="with --degradations real and --init-from: keep the denoiser as it is and train only a new estimator",
@@ -180,8 +186,14 @@ class DenoiseTask(engine.Task):
                 features=getattr(a, "estimator_features", 32),
                 pooling=getattr(a, "estimator_pooling", "mean"),
             )
+            if getattr(a, "init_estimator", False):
+                if not a.init_from:
+                    raise engine.TrainingError("--init-estimator needs --init-from a blind model (e.g. denoise-real)")
+                engine.initialize_from(estimator, a.init_from, "estimator", hint="it must be a blind model")
+                estimator.requires_grad_(False)  # kept as published: the fine-tune is the denoiser's alone
             self.nets["estimator"] = estimator
-            self.optimizers["estimator"] = self.adam(estimator)
+            if not getattr(a, "init_estimator", False):
+                self.optimizers["estimator"] = self.adam(estimator)
 
     @property
     def real(self) -> bool:
@@ -236,6 +248,9 @@ class DenoiseTask(engine.Task):
             return self.estimator_step(estimator, degraded, level, accelerator)
         output = net(degraded, level)
         loss = F.l1_loss(output, clean)
+        if "estimator" not in self.optimizers:  # --init-estimator: the estimator stays as it came
+            norm = self.optimize(accelerator, loss, "denoiser", clip=net, max_norm=self.args.max_grad_norm or math.inf)
+            return {"loss": loss.item(), "psnr": batch_psnr(output, clean), "grad_norm": float(norm)}
         predicted = estimator(degraded).float()
         estimator_loss = F.l1_loss(torch.log1p(255.0 * predicted), torch.log1p(255.0 * level))
         max_norm = self.args.max_grad_norm or math.inf
@@ -316,6 +331,7 @@ class DenoiseTask(engine.Task):
             mix = denoise_mix(a)
             kinds = ", ".join(f"{name} {weight:g}" for name, weight in mix.kinds.items())
             start = f"; denoiser initialised from {a.init_from}" if a.init_from else ""
+            start += " (its estimator kept as it was)" if getattr(a, "init_estimator", False) else ""
             shrunk = f" ({a.downscale_sources} area-downscaled 2x when loaded)" if a.downscale_sources else ""
             return {
                 "tags": ["denoising", "jpeg-artifact-removal", "real-world", a.arch],

@@ -358,6 +358,28 @@ def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeyp
     assert "self_ensemble" not in after.options
 
 
+def test_init_estimator_keeps_the_estimator_and_fine_tunes_the_denoiser(data_root, tmp_path, capsys):
+    """``--init-from <blind model> --init-estimator``: the denoiser trains on from the blind model's weights, its
+    estimator comes along unchanged; without --init-from the flag is refused in a sentence."""
+    tiny = ["--dataset", "t91", "--channels", "3", "--degradations", "real", "--arch", "drunet", "--widths", "4,8,16",
+            "--blocks", "1", "--resolution", "16", "--patches-per-image", "2", "--no-eval"]  # fmt: skip
+    first = run("denoise", tmp_path / "first", data_root, *tiny)
+    second = run("denoise", tmp_path / "second", data_root, *tiny, "--init-from", str(first), "--init-estimator",
+                 "--learning-rate", "0.01")  # fmt: skip
+    before, after = zoo.load(first), zoo.load(second)
+    for key, value in before.models["estimator"].state_dict().items():
+        torch.testing.assert_close(after.models["estimator"].state_dict()[key], value)
+    moved = [key for key, value in before.models["model"].state_dict().items()
+             if not torch.equal(after.models["model"].state_dict()[key], value)]  # fmt: skip
+    assert moved  # the denoiser did train
+    assert "its estimator kept as it was" in (second / "README.md").read_text(encoding="utf-8")
+    from train import denoise
+
+    argv = [*tiny, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "third"), "--init-estimator"]
+    assert denoise.main(argv) == 2
+    assert "--init-estimator needs --init-from" in capsys.readouterr().err
+
+
 def test_mix_weights_reweight_the_training_mix():
     from train import denoise, engine
 
