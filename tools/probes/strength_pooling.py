@@ -5,6 +5,8 @@ denoiser at that level. Run on a held-out set (bsds500/test, not a test set of t
 
     PYTHONPATH=. .venv/bin/python tools/probes/strength_pooling.py bsds500/test 4
     PYTHONPATH=. .venv/bin/python tools/probes/strength_pooling.py bsds500/test 4 --self-ensemble   # twice as long
+    PYTHONPATH=. .venv/bin/python tools/probes/strength_pooling.py bsds500/test 4 \\
+        --model=outputs/X/final --only=geometric
 
 2026-12-05 (every 4th of bsds500/test, 50 photos; level read / true in brackets), mean PSNR over the 8 kinds:
 whole 29.82, squares RMS 29.94, squares mean 29.93, true level 30.03. poisson-gaussian: whole 32.50 (0.83),
@@ -41,9 +43,11 @@ WHITE = "white noise 25"  # the white-noise check (docs/EVALUATION.md), not in t
 
 def main(argv: list[str]) -> None:
     ensemble = "--self-ensemble" in argv  # the denoiser also runs on the transposed image (pipeline self_ensemble)
-    argv = [a for a in argv if a != "--self-ensemble"]
+    flags = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    argv = [a for a in argv if not a.startswith("--")]
     name, stride = argv[0], int(argv[1]) if len(argv) > 1 else 1
-    pipe = zoo.load("denoise-real")
+    pipe = zoo.load(flags.get("model", "denoise-real"))  # --model=<checkpoint folder>: a candidate instead
+    only = flags.get("only", "").split(",") if flags.get("only") else None  # --only=geometric,true: those readings
     for option in ("strength_tile", "strength_pooling", "self_ensemble"):  # blind_level reads the crop whole
         pipe.options.pop(option, None)
     pipe.options["self_ensemble"] = ensemble
@@ -68,6 +72,7 @@ def main(argv: list[str]) -> None:
                 "squares mean": float(squares.mean()),
                 "true": true,
             }
+            levels = {m: v for m, v in levels.items() if only is None or m in only}
             for method, level in levels.items():
                 level = min(level, pipe.max_sigma)
                 ratios.setdefault(method, []).append(level / max(true, 1e-6))
