@@ -14,9 +14,11 @@ patch gets ``zoo.degradations.DenoiseMix`` (Gaussian, signal-dependent and corre
 combinations in shuffled order, clean patches too); the denoiser is conditioned on the degradation's effective
 strength (RMS error, 0-255) and a small ``StrengthEstimator`` learns to predict that strength from the degraded
 patch, so blind mode needs no white-noise estimator. ``--estimator-only`` (with ``--init-from`` a finished run) keeps
-that denoiser frozen and trains a new estimator alone; the published ``denoise-real`` is made that way, in two recipes
-(``denoise-real-base``, then ``denoise-real``: 64 features, attention pooling, 128x128 patches), because the estimator
-trained jointly on 64x64 patches over-read white noise (sigma 25 read as ~31-38). ``--downscale-sources`` names
+that denoiser frozen and trains a new estimator alone; the published ``denoise-real`` is made that way, in three recipes
+(``denoise-real-base``, then ``denoise-real-estimator``: 64 features, attention pooling, 128x128 patches, because the
+estimator trained jointly on 64x64 patches over-read white noise, sigma 25 read as ~31-38; then ``denoise-real``:
+``--init-estimator`` keeps that estimator and the denoiser is fine-tuned on 128x128 patches, so one pass does what
+the transpose self-ensemble did, in half the time). ``--downscale-sources`` names
 source folders (e.g. the twice-JPEG'd ``imagenet-sample``) that are area-downscaled 2x when loaded, which averages
 their own JPEG artefacts away before they serve as clean targets.
 """

@@ -330,9 +330,14 @@ def test_superres_recipes_parse():
     assert args.output_dir == "outputs/denoise-real-base"
     parser = engine.base_parser("test")
     denoise.add_flags(parser)
-    args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")  # stage 2 starts from stage 1's run
+    args = engine.parse_args(parser, ["--config", "denoise-real-estimator"], "denoise")  # stage 2: stage 1's run
     assert args.estimator_only and args.init_from == "outputs/denoise-real-base/final"
     assert args.estimator_pooling == "attention"
+    parser = engine.base_parser("test")
+    denoise.add_flags(parser)
+    args = engine.parse_args(parser, ["--config", "denoise-real"], "denoise")  # stage 3, published: stage 2's run
+    assert args.init_estimator and not args.estimator_only and not args.self_ensemble
+    assert args.init_from == "outputs/denoise-real-estimator/final" and args.output_dir == "outputs/denoise-real"
 
 
 def test_estimator_only_keeps_the_denoiser(data_root, tmp_path, no_bm3d, monkeypatch):
