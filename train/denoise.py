@@ -191,6 +191,8 @@ class DenoiseTask(engine.Task):
             if getattr(a, "init_estimator", False):
                 if not a.init_from:
                     raise engine.TrainingError("--init-estimator needs --init-from a blind model (e.g. denoise-real)")
+                if getattr(a, "estimator_only", False):
+                    raise engine.TrainingError("--init-estimator and --estimator-only leave nothing to train: pick one")
                 engine.initialize_from(estimator, a.init_from, "estimator", hint="it must be a blind model")
                 estimator.requires_grad_(False)  # kept as published: the fine-tune is the denoiser's alone
             self.nets["estimator"] = estimator

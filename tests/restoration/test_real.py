@@ -383,6 +383,8 @@ def test_init_estimator_keeps_the_estimator_and_fine_tunes_the_denoiser(data_roo
     argv = [*tiny, "--data-dir", str(data_root), "--output-dir", str(tmp_path / "third"), "--init-estimator"]
     assert denoise.main(argv) == 2
     assert "--init-estimator needs --init-from" in capsys.readouterr().err
+    assert denoise.main([*argv, "--init-from", str(first), "--estimator-only"]) == 2
+    assert "leave nothing to train" in capsys.readouterr().err
 
 
 def test_mix_weights_reweight_the_training_mix():
