@@ -223,17 +223,16 @@ def photo_folders(spec: str, data_dir=None, default: str = "") -> list:
     the left), returned as a ``(folder, half)`` pair."""
     from zoo.data import DatasetError
 
-    folders = []
-    for name in (spec or default).split(","):
-        name, _, half = name.strip().partition("@")
+    names, halves = [], []
+    for entry in (spec or default).split(","):
+        name, _, half = entry.strip().partition("@")
         if half and half not in HALVES:
             raise DatasetError(f"--dataset {name}@{half}: the half after @ is 'left' or 'right'")
         if name:
-            folder = resolve_datasets(name, data_dir, default)[0]
-            folders.append((folder, half) if half else folder)
-    if not folders:
-        raise DatasetError(f"--dataset {spec!r} names no folder; e.g. --dataset {default or 'bsds500/train'}")
-    return folders
+            names.append(name)
+            halves.append(half)
+    folders = resolve_datasets(",".join(names), data_dir)  # refuses a spec naming no folder
+    return [(folder, half) if half else folder for folder, half in zip(folders, halves, strict=True)]
 
 
 def load_photos(folders, working_size: int) -> list[np.ndarray]:
